@@ -1,0 +1,58 @@
+# Ticketing platform — developer entry points. `make help` lists them.
+# Every target works on a fresh machine with only an old Node: `setup` brings Node 24 into .tools/node.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
+
+STAMP := node_modules/.package-lock.json
+
+.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test start stop clean
+
+help: ## Show this help
+	@echo "Usage: make <target>"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+setup: ## Install Node 24 if no Node >= 22.12 is found, then the locked dependencies (npm ci)
+	@./scripts/ensure-node.sh >/dev/null
+	npm ci --no-audit --no-fund
+
+$(STAMP): package-lock.json
+	@./scripts/ensure-node.sh >/dev/null
+	npm ci --no-audit --no-fund
+
+gen: $(STAMP) ## Regenerate the SDK's TypeScript from proto/ (buf generate, local plugin, no network)
+	npx buf generate
+
+gen-check: gen ## Regenerate and fail if the committed generated code differs
+	@git diff --exit-code --stat -- packages/sdk/src/gen && test -z "$$(git status --porcelain -- packages/sdk/src/gen)" \
+	  || { echo "generated code is stale or was edited by hand: run 'make gen' and commit"; git status --short -- packages/sdk/src/gen; exit 1; }
+
+lint: $(STAMP) ## Lint the protos (buf lint, STANDARD)
+	npx buf lint
+
+breaking: $(STAMP) ## Check proto/ for breaking changes against the released v1 API in api/v1.binpb
+	npx buf breaking --against api/v1.binpb
+
+api-baseline: $(STAMP) ## Refresh api/v1.binpb from proto/ — only on purpose, when releasing the API
+	npx buf build --exclude-source-info -o api/v1.binpb
+
+build: $(STAMP) ## Compile every package (tsc -b)
+	npx tsc -b
+
+typecheck: $(STAMP) ## Type-check every package, tests included (tsc -b)
+	npx tsc -b
+
+test: $(STAMP) ## Run the test suite and print "N passed, N failed"
+	node scripts/run-tests.mjs
+
+start: $(STAMP) ## Start the platform (embedded mode; see README)
+	node scripts/start.mjs
+
+stop: ## Stop what `make start` started
+	node scripts/stop.mjs
+
+clean: ## Remove build output (dist/, tsbuildinfo) and .run/
+	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo .run

@@ -1,0 +1,89 @@
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { bearerTokenInterceptor, type TokenSource } from "./auth.js";
+import { BookingService } from "./gen/ticketing/booking/v1/booking_pb.js";
+import { CheckoutService } from "./gen/ticketing/checkout/v1/checkout_pb.js";
+import { EventService } from "./gen/ticketing/event/v1/event_pb.js";
+import { NotificationService } from "./gen/ticketing/notification/v1/notification_pb.js";
+import { idempotencyKeyInterceptor } from "./idempotency.js";
+import { retryInterceptor, type RetryOptions } from "./retry.js";
+
+/** The wire protocols the servers speak. Browsers can use "connect" and "grpc-web" only. */
+export type Protocol = "grpc" | "connect" | "grpc-web";
+
+/** Options shared by the Node and browser entries. */
+export interface TicketingClientOptions {
+  /** Where the server (or the all-in-one process) listens, for example "http://127.0.0.1:50600". */
+  baseUrl?: string;
+  /** Bearer token (JWT) for every call, or a function that returns the current one. */
+  token?: TokenSource;
+  /** Wire protocol; default "grpc" in Node and "connect" in browsers. */
+  protocol?: Protocol;
+  /** Retries on UNAVAILABLE for idempotent calls; `false` turns them off. */
+  retry?: RetryOptions | false;
+  /** Deadline of every call in milliseconds unless the call passes its own `timeoutMs`. Default 10000. */
+  timeoutMs?: number;
+  /** More interceptors, run inside the SDK's own (after the token and idempotency key are set). */
+  interceptors?: Interceptor[];
+  /**
+   * Builds the transport from the SDK's interceptors instead of `baseUrl` and `protocol`: for tests
+   * (`createRouterTransport`) and in-process use.
+   */
+  transport?: (init: { interceptors: Interceptor[]; timeoutMs: number }) => Transport;
+}
+
+/** Typed clients for the four v1 services, sharing one transport. */
+export interface TicketingClient {
+  /** ticketing.event.v1.EventService: events and ticket types. */
+  events: Client<typeof EventService>;
+  /** ticketing.booking.v1.BookingService: stock and holds. */
+  bookings: Client<typeof BookingService>;
+  /** ticketing.checkout.v1.CheckoutService: carts and orders. */
+  checkout: Client<typeof CheckoutService>;
+  /** ticketing.notification.v1.NotificationService: buyer notifications. */
+  notifications: Client<typeof NotificationService>;
+  /** The transport the clients use, to build clients of other services (health, reflection). */
+  transport: Transport;
+}
+
+/** The default deadline of a call. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The SDK's interceptors in the order they must run: key first, so retries reuse it. */
+export function sdkInterceptors(options: TicketingClientOptions): Interceptor[] {
+  const interceptors: Interceptor[] = [idempotencyKeyInterceptor()];
+  if (options.token !== undefined) {
+    interceptors.push(bearerTokenInterceptor(options.token));
+  }
+  if (options.retry !== false) {
+    interceptors.push(retryInterceptor(options.retry ?? {}));
+  }
+  interceptors.push(...(options.interceptors ?? []));
+  return interceptors;
+}
+
+/** Builds the four service clients over one transport. */
+export function clientsFor(transport: Transport): TicketingClient {
+  return {
+    events: createClient(EventService, transport),
+    bookings: createClient(BookingService, transport),
+    checkout: createClient(CheckoutService, transport),
+    notifications: createClient(NotificationService, transport),
+    transport,
+  };
+}
+
+/** Builds the client with a transport factory supplied by the entry point (Node or browser). */
+export function buildClient(
+  options: TicketingClientOptions,
+  defaultTransport: (init: { baseUrl: string; interceptors: Interceptor[]; timeoutMs: number }) => Transport,
+): TicketingClient {
+  const interceptors = sdkInterceptors(options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (options.transport) {
+    return clientsFor(options.transport({ interceptors, timeoutMs }));
+  }
+  if (!options.baseUrl) {
+    throw new TypeError("createTicketingClient: baseUrl is required (for example http://127.0.0.1:50600)");
+  }
+  return clientsFor(defaultTransport({ baseUrl: options.baseUrl, interceptors, timeoutMs }));
+}

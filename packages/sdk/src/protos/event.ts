@@ -1,0 +1,1 @@
+export * from "../gen/ticketing/event/v1/event_pb.js";

@@ -1,0 +1,1 @@
+export * from "../gen/ticketing/notification/v1/notification_pb.js";
