@@ -1,0 +1,62 @@
+// The rules of holds. A booking is HELD until exactly one of three things ends it: the order is paid (CONFIRMED),
+// cancelled or failed (RELEASED), or its time runs out (EXPIRED). Ending is done by one conditional statement per
+// batch in the repository (`status = 'HELD'` under a row lock), so a hold ends once however many callers race.
+
+export type BookingStatus = "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED";
+export type EndedStatus = Exclude<BookingStatus, "HELD">;
+
+export interface BookingRecord {
+  id: string;
+  orderId: string;
+  ticketId: string;
+  eventId: string;
+  quantity: number;
+  status: BookingStatus;
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StockRecord {
+  ticketId: string;
+  eventId: string;
+  total: number;
+  held: number;
+  sold: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const available = (s: StockRecord) => s.total - s.held - s.sold;
+
+/** One line of a hold request. */
+export interface HoldItem {
+  ticketId: string;
+  quantity: number;
+}
+
+/** Limits of a hold request. */
+export const MAX_ITEMS_PER_ORDER = 20;
+export const MAX_QUANTITY_PER_ITEM = 100;
+export const MAX_STOCK_TOTAL = 1_000_000;
+export const MIN_TTL_SECONDS = 1;
+export const MAX_TTL_SECONDS = 86_400;
+
+/** Groups ended bookings by order: one event per order and change. */
+export function byOrder(bookings: readonly BookingRecord[]): Map<string, BookingRecord[]> {
+  const groups = new Map<string, BookingRecord[]>();
+  for (const b of bookings) {
+    const list = groups.get(b.orderId);
+    if (list) list.push(b);
+    else groups.set(b.orderId, [b]);
+  }
+  return groups;
+}
+
+/** Why an order's holds cannot be confirmed, or undefined when they can. */
+export function confirmRefusal(bookings: readonly BookingRecord[], now: Date): string | undefined {
+  const ended = bookings.find((b) => b.status === "RELEASED" || b.status === "EXPIRED");
+  if (ended) return `the order's holds were ${ended.status === "EXPIRED" ? "expired" : "released"}`;
+  if (bookings.some((b) => b.status === "HELD" && b.expiresAt <= now)) return "the order's holds have expired";
+  return undefined;
+}

@@ -1,0 +1,105 @@
+import { DomainError, stateConflict } from "../../platform/errors.js";
+
+// The order aggregate's rules. PENDING_PAYMENT is the only state with a way out to the final states; PLACING lasts
+// while PlaceOrder asks booking for the holds. Transitions are checked here and written with a compare-and-set on
+// the status, so concurrent pay / cancel / expire end with one winner (booking, which owns the holds, decides which).
+
+export type OrderStatus = "PLACING" | "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
+
+export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(["PAID", "CANCELLED", "EXPIRED", "FAILED"]);
+
+const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  PLACING: ["PENDING_PAYMENT", "FAILED", "EXPIRED"],
+  PENDING_PAYMENT: ["PAID", "CANCELLED", "EXPIRED"],
+  PAID: [],
+  CANCELLED: [],
+  EXPIRED: [],
+  FAILED: [],
+};
+
+export interface OrderLine {
+  ticketId: string;
+  eventId: string;
+  ticketName: string;
+  quantity: number;
+  unitPriceMinor: bigint;
+  currency: string;
+}
+
+export interface OrderSnapshot {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  totalMinor: bigint;
+  currency: string;
+  expiresAt: Date | null;
+  statusReason: string;
+  paymentReference: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const lineTotal = (line: OrderLine) => line.unitPriceMinor * BigInt(line.quantity);
+
+/** Prices the lines; every line must be in one currency. */
+export function priceLines(lines: readonly OrderLine[]): { totalMinor: bigint; currency: string } {
+  const currencies = new Set(lines.map((l) => l.currency));
+  if (currencies.size !== 1) {
+    throw new DomainError("FailedPrecondition", `an order is paid in one currency; the cart has ${[...currencies].join(", ")}`);
+  }
+  return { totalMinor: lines.reduce((sum, l) => sum + lineTotal(l), 0n), currency: lines[0]?.currency ?? "" };
+}
+
+/** The order as the domain sees it: its state and the transitions it allows. */
+export class Order {
+  constructor(readonly snapshot: OrderSnapshot) {}
+
+  get status(): OrderStatus {
+    return this.snapshot.status;
+  }
+
+  get isFinal(): boolean {
+    return FINAL_STATUSES.has(this.status);
+  }
+
+  /** Throws FAILED_PRECONDITION unless the order may move to `to`. */
+  assertCan(to: OrderStatus, attempted: string): void {
+    if (!TRANSITIONS[this.status].includes(to)) {
+      throw stateConflict(
+        `order ${this.snapshot.id} is ${this.status} and cannot be ${describe(to)}`,
+        `ORDER_STATUS_${this.status}`,
+        attempted,
+      );
+    }
+  }
+
+  /** Paying: only a PENDING_PAYMENT order whose holds have not run out. */
+  assertPayable(now: Date): void {
+    this.assertCan("PAID", "MarkOrderAsPaid");
+    if (this.snapshot.expiresAt && this.snapshot.expiresAt <= now) {
+      throw stateConflict(`order ${this.snapshot.id} expired at ${this.snapshot.expiresAt.toISOString()}`, "ORDER_STATUS_EXPIRED", "MarkOrderAsPaid");
+    }
+  }
+
+  assertCancellable(): void {
+    this.assertCan("CANCELLED", "CancelOrder");
+  }
+}
+
+function describe(status: OrderStatus): string {
+  switch (status) {
+    case "PAID":
+      return "paid";
+    case "CANCELLED":
+      return "cancelled";
+    case "EXPIRED":
+      return "expired";
+    case "FAILED":
+      return "failed";
+    case "PENDING_PAYMENT":
+      return "put up for payment";
+    default:
+      return status.toLowerCase();
+  }
+}

@@ -1,0 +1,63 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { booking as bookingPb, checkout as pb } from "@ticketing/sdk";
+import { randomUUID } from "node:crypto";
+import { TOPICS, type Bus, type BusMessage, type Subscription } from "../platform/bus.js";
+import type { Em } from "../platform/db.js";
+import { enqueue } from "../platform/outbox.js";
+import type { OrderSnapshot } from "./domain/order.js";
+import { orderToPb } from "./handler.js";
+import type { CheckoutService, OrderEvents } from "./service.js";
+
+const TYPES = {
+  PLACED: pb.OrderEventType.PLACED,
+  PAID: pb.OrderEventType.PAID,
+  CANCELLED: pb.OrderEventType.CANCELLED,
+  EXPIRED: pb.OrderEventType.EXPIRED,
+  FAILED: pb.OrderEventType.FAILED,
+} as const;
+
+/** Order events as protobuf OrderEvent messages in the checkout schema's outbox. */
+export function outboxOrderEvents(wake: () => void): OrderEvents {
+  return {
+    async record(tx: Em, type: keyof typeof TYPES, order: OrderSnapshot) {
+      const eventId = randomUUID();
+      const message = create(pb.OrderEventSchema, {
+        eventId,
+        occurredAt: timestampNow(),
+        orderId: order.id,
+        type: TYPES[type],
+        order: orderToPb(order),
+      });
+      await enqueue(tx, "checkout", [
+        {
+          topic: TOPICS.orderEvents,
+          key: order.id,
+          type: `ORDER_EVENT_TYPE_${type}`,
+          eventId,
+          value: toBinary(pb.OrderEventSchema, message),
+        },
+      ]);
+    },
+    committed: wake,
+  };
+}
+
+/** The group checkout consumes booking events in. */
+export const CHECKOUT_GROUP = "ticketing-checkout";
+
+/** Consumes booking events: expired and released holds end their orders. */
+export function consumeBookingEvents(bus: Bus, service: CheckoutService): Promise<Subscription> {
+  return bus.subscribe({
+    topic: TOPICS.bookingEvents,
+    group: CHECKOUT_GROUP,
+    handle: async (message: BusMessage) => {
+      const event = fromBinary(bookingPb.BookingEventSchema, message.value);
+      if (event.type === bookingPb.BookingEventType.EXPIRED) {
+        await service.onHoldsEnded(event.eventId, event.orderId, "EXPIRED");
+      } else if (event.type === bookingPb.BookingEventType.RELEASED) {
+        await service.onHoldsEnded(event.eventId, event.orderId, "RELEASED");
+      }
+    },
+  });
+}

@@ -1,0 +1,113 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { event as pb } from "@ticketing/sdk";
+import { createHash, randomUUID } from "node:crypto";
+import { callerOf } from "../platform/auth.js";
+import { decodePageToken, pageSize, paginate } from "../platform/page.js";
+import { Validator } from "../platform/validate.js";
+import type { Event, TicketType } from "./entities.js";
+import type { EventService } from "./service.js";
+
+export const MAX_TICKET_TYPES = 50;
+export const MAX_CAPACITY = 1_000_000;
+/** 10^13 minor units: far above any ticket, far below float trouble. */
+export const MAX_PRICE_MINOR = 10_000_000_000_000n;
+
+export function ticketTypeToPb(tt: TicketType, eventId: string): pb.TicketType {
+  return create(pb.TicketTypeSchema, {
+    id: tt.id,
+    eventId,
+    name: tt.name,
+    price: { amountMinor: BigInt(tt.priceMinor), currency: tt.currency },
+    capacity: tt.capacity,
+  });
+}
+
+export function eventToPb(e: Event): pb.Event {
+  return create(pb.EventSchema, {
+    id: e.id,
+    name: e.name,
+    description: e.description,
+    venue: { name: e.venueName, location: e.venueLocation },
+    startsAt: timestampFromDate(e.startsAt),
+    endsAt: timestampFromDate(e.endsAt),
+    ticketTypes: e.ticketTypes.getItems().map((tt) => ticketTypeToPb(tt, e.id)),
+    createdAt: timestampFromDate(e.createdAt),
+  });
+}
+
+/** Translates EventService RPCs to use cases: validation and proto ↔ domain, nothing else. */
+export function eventHandler(service: EventService): ServiceImpl<typeof pb.EventService> {
+  return {
+    async createEvent(req, ctx) {
+      const v = new Validator()
+        .text("name", req.name, 1, 200)
+        .text("description", req.description, 0, 5000)
+        .text("venue.name", req.venue?.name ?? "", 0, 200)
+        .text("venue.location", req.venue?.location ?? "", 0, 500)
+        .text("idempotency_key", req.idempotencyKey, 0, 200);
+      if (!req.startsAt) v.fail("starts_at", "is required");
+      if (!req.endsAt) v.fail("ends_at", "is required");
+      const startsAt = req.startsAt && timestampDate(req.startsAt);
+      const endsAt = req.endsAt && timestampDate(req.endsAt);
+      if (startsAt && endsAt && endsAt <= startsAt) v.fail("ends_at", "must be after starts_at");
+      if (req.ticketTypes.length === 0 || req.ticketTypes.length > MAX_TICKET_TYPES) {
+        v.fail("ticket_types", `must have 1 to ${MAX_TICKET_TYPES} ticket types`);
+      }
+      const names = new Set<string>();
+      req.ticketTypes.forEach((tt, i) => {
+        v.text(`ticket_types[${i}].name`, tt.name, 1, 100).int(`ticket_types[${i}].capacity`, tt.capacity, 1, MAX_CAPACITY);
+        if (names.has(tt.name.trim())) v.fail(`ticket_types[${i}].name`, "appears twice");
+        names.add(tt.name.trim());
+        if (!tt.price) v.fail(`ticket_types[${i}].price`, "is required");
+        else {
+          v.int(`ticket_types[${i}].price.amount_minor`, tt.price.amountMinor, 0, Number(MAX_PRICE_MINOR));
+          if (!/^[A-Z]{3}$/.test(tt.price.currency)) {
+            v.fail(`ticket_types[${i}].price.currency`, "must be an ISO 4217 code like EUR");
+          }
+        }
+      });
+      v.check();
+      const hash = createHash("sha256")
+        .update(toBinary(pb.CreateEventRequestSchema, { ...req, idempotencyKey: "" }))
+        .digest("hex");
+      const created = await service.create(callerOf(ctx).sub, req.idempotencyKey || randomUUID(), hash, {
+        name: req.name.trim(),
+        description: req.description,
+        venueName: req.venue?.name ?? "",
+        venueLocation: req.venue?.location ?? "",
+        startsAt: startsAt as Date,
+        endsAt: endsAt as Date,
+        ticketTypes: req.ticketTypes.map((tt) => ({
+          name: tt.name.trim(),
+          priceMinor: tt.price?.amountMinor ?? 0n,
+          currency: tt.price?.currency ?? "",
+          capacity: tt.capacity,
+        })),
+      });
+      return { event: eventToPb(created) };
+    },
+
+    async getEvent(req) {
+      new Validator().uuid("event_id", req.eventId).check();
+      return { event: eventToPb(await service.get(req.eventId.toLowerCase())) };
+    },
+
+    async listEvents(req) {
+      const size = pageSize(req.pageSize);
+      const token = decodePageToken(req.pageToken, 2);
+      const after = token ? ([new Date(token[0] as string), token[1] as string] as [Date, string]) : undefined;
+      if (after && Number.isNaN(after[0].getTime())) new Validator().fail("page_token", "is not valid").check();
+      const rows = await service.list(after, size + 1);
+      const page = paginate(rows, size, (e) => [e.startsAt.toISOString(), e.id]);
+      return { events: page.items.map(eventToPb), nextPageToken: page.next };
+    },
+
+    async getTicket(req) {
+      new Validator().uuid("ticket_id", req.ticketId).check();
+      const tt = await service.getTicket(req.ticketId.toLowerCase());
+      return { ticketType: ticketTypeToPb(tt, tt.event.id) };
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import type { ServiceSchema } from "../platform/db.js";
+import { eventEntities } from "./entities.js";
+import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
+
+/** The event service's schema, entities and migrations, in order. */
+export const eventSchema: ServiceSchema = {
+  schema: "event",
+  entities: eventEntities,
+  migrations: [{ name: "Migration20261124000000_initial", class: Migration20261124000000_initial }],
+};

@@ -1,0 +1,224 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { booking as bookingPb, checkout as checkoutPb, event as eventPb } from "@ticketing/sdk";
+import { health, reflection } from "@ticketing/sdk/grpc";
+import { randomBytes } from "node:crypto";
+import { bookingSchema } from "../booking/index.js";
+import { outboxBookingEvents } from "../booking/events.js";
+import { bookingRoutes } from "../booking/routes.js";
+import { startExpiryScheduler } from "../booking/scheduler.js";
+import { BookingService } from "../booking/service.js";
+import { checkoutSchema } from "../checkout/index.js";
+import { consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
+import { bookingHolds, eventCatalogue } from "../checkout/gateways.js";
+import { checkoutRoutes } from "../checkout/routes.js";
+import { CheckoutService } from "../checkout/service.js";
+import { eventSchema } from "../event/index.js";
+import { bookingStock } from "../event/gateways.js";
+import { eventRoutes } from "../event/routes.js";
+import { EventService } from "../event/service.js";
+import { TokenAuthority } from "./auth.js";
+import { InProcessBus, type Bus, type Subscription } from "./bus.js";
+import { serviceClient } from "./clients.js";
+import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
+import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./db.js";
+import { HealthState } from "./health.js";
+import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
+import type { Logger } from "./logger.js";
+import { OutboxRelay } from "./outbox.js";
+import { reflectionRoutes } from "./reflection.js";
+import { startRpcServer, type RpcServer } from "./server.js";
+
+/** The services a process can run today. */
+export type RunnableService = Exclude<ServiceName, "notification">;
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout"];
+
+const SCHEMAS: Record<RunnableService, ServiceSchema> = { event: eventSchema, booking: bookingSchema, checkout: checkoutSchema };
+const DESCRIPTORS: Record<RunnableService, DescService> = {
+  event: eventPb.EventService,
+  booking: bookingPb.BookingService,
+  checkout: checkoutPb.CheckoutService,
+};
+
+export interface PlatformOptions {
+  services: readonly RunnableService[];
+  config: Config;
+  logger: Logger;
+  /** Apply pending migrations before starting (always done in embedded mode). */
+  migrate?: boolean;
+  /** A bus to use instead of the in-process one (tests share one between platforms). */
+  bus?: Bus;
+  /** Stale PLACING orders are failed after this long. */
+  placingTimeoutMs?: number;
+}
+
+/** A running process: its address, its token authority, and the services in it (for tests and tools). */
+export interface Platform {
+  readonly url: string;
+  readonly port: number;
+  readonly embedded: boolean;
+  readonly tokens: TokenAuthority;
+  readonly jwtSecret: string;
+  readonly bus: Bus;
+  readonly orms: Partial<Record<RunnableService, Orm>>;
+  readonly booking?: BookingService;
+  readonly checkout?: CheckoutService;
+  readonly event?: EventService;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the given services in this process on one port: databases (embedded when no URL is configured),
+ * migrations check, the RPC server with health and reflection, outbox relays, the expiry scheduler and the
+ * consumers. Everything started is stopped by `close()`, in reverse order.
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const { config, logger, services } = options;
+  const cleanup: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const step of cleanup.reverse()) {
+      await step().catch((err: unknown) => logger.warn({ err }, "shutdown step failed"));
+    }
+    cleanup.length = 0;
+  };
+
+  try {
+    const embedded = services.some((s) => config.databaseUrls[s] === undefined);
+    let pg: EmbeddedPostgres | undefined;
+    if (embedded) {
+      const pool = Math.min(config.dbPoolSize, 3);
+      pg = await startEmbeddedPostgres(config.dataDir, pool * services.length + 2);
+      cleanup.push(() => (pg as EmbeddedPostgres).close());
+      logger.info({ dataDir: config.dataDir ?? "(in memory)" }, "embedded PostgreSQL started");
+    }
+    const jwtSecret = config.jwtSecret ?? randomBytes(32).toString("base64url");
+    const tokens = new TokenAuthority(jwtSecret);
+    const bus = options.bus ?? new InProcessBus(logger.child({ component: "bus" }));
+    if (!options.bus) cleanup.push(() => bus.close());
+
+    const orms: Partial<Record<RunnableService, Orm>> = {};
+    for (const name of services) {
+      const url = config.databaseUrls[name] ?? (pg as EmbeddedPostgres).url;
+      const pool = embedded ? Math.min(config.dbPoolSize, 3) : config.dbPoolSize;
+      const orm = await openOrm(SCHEMAS[name], url, pool, logger);
+      cleanup.push(() => orm.close());
+      if (embedded || options.migrate) {
+        const applied = await migrate(orm, SCHEMAS[name]);
+        if (applied.length > 0) logger.info({ service: name, applied }, "migrations applied");
+      } else {
+        await assertMigrated(orm, SCHEMAS[name]);
+      }
+      orms[name] = orm;
+    }
+
+    // Calls between services go through the SDK like any client's, with a short-lived service token.
+    let self: RpcServer | undefined;
+    const urlOf = (target: ServiceName) => () =>
+      services.includes(target as RunnableService) && self ? self.url : config.serviceUrls[target];
+    let serviceToken: { value: string; until: number } | undefined;
+    const token = async () => {
+      if (!serviceToken || serviceToken.until < Date.now()) {
+        serviceToken = {
+          value: await tokens.mint({ sub: `${services.join("+")}-service`, role: "service" }, 3600),
+          until: Date.now() + 30 * 60_000,
+        };
+      }
+      return serviceToken.value;
+    };
+    const clientFor = (target: ServiceName) => serviceClient(urlOf(target), token, config.rpcTimeoutMs);
+
+    const routes: ((router: ConnectRouter) => void)[] = [];
+    const relays: OutboxRelay[] = [];
+    const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService } = {};
+    const relayFor = (name: RunnableService) => {
+      const relay = new OutboxRelay(orms[name] as Orm, { schema: name, bus, logger: logger.child({ relay: name }) });
+      relays.push(relay);
+      return relay;
+    };
+
+    if (orms.event) {
+      const service = new EventService(orms.event.em, bookingStock(clientFor("booking")), logger.child({ service: "event" }));
+      started.event = service;
+      routes.push(eventRoutes(service));
+      relayFor("event");
+    }
+    if (orms.booking) {
+      const relay = relayFor("booking");
+      const service = new BookingService(orms.booking.em, outboxBookingEvents(() => relay.wake()), config.holdTtlSeconds);
+      started.booking = service;
+      routes.push(bookingRoutes(service));
+    }
+    if (orms.checkout) {
+      const relay = relayFor("checkout");
+      const service = new CheckoutService(
+        orms.checkout.em,
+        eventCatalogue(clientFor("event")),
+        bookingHolds(clientFor("booking")),
+        outboxOrderEvents(() => relay.wake()),
+        logger.child({ service: "checkout" }),
+      );
+      started.checkout = service;
+      routes.push(checkoutRoutes(service));
+    }
+
+    const descriptors = services.map((s) => DESCRIPTORS[s]);
+    const health = new HealthState(descriptors.map((d) => d.typeName));
+    const server = await startRpcServer(config.host, config.port ?? (services.length === 1 ? DEFAULT_PORTS[services[0] as RunnableService] : 50600), {
+      routes: (router) => {
+        for (const r of routes) r(router);
+        health.routes(router);
+        reflectionRoutes([...descriptors, ...grpcDescriptors()])(router);
+      },
+      interceptors: [observabilityInterceptor(logger), authInterceptor(tokens)],
+      health,
+      logger,
+    });
+    self = server;
+    cleanup.push(() => server.close());
+    cleanup.push(async () => health.setServing(false));
+
+    for (const relay of relays) {
+      relay.start();
+      cleanup.push(() => relay.stop());
+    }
+    const subscriptions: Subscription[] = [];
+    if (started.checkout) subscriptions.push(await consumeBookingEvents(bus, started.checkout));
+    cleanup.push(async () => {
+      for (const s of subscriptions) await s.close();
+    });
+    if (started.booking) {
+      const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }));
+      cleanup.push(async () => scheduler.stop());
+    }
+    if (started.checkout) {
+      const checkout = started.checkout;
+      const timeout = options.placingTimeoutMs ?? 120_000;
+      const timer = setInterval(() => {
+        checkout.recoverStalePlacing(timeout).catch((err: unknown) => logger.warn({ err }, "stale placement recovery failed"));
+      }, Math.min(timeout, 30_000));
+      timer.unref();
+      cleanup.push(async () => clearInterval(timer));
+    }
+
+    health.setServing(true);
+    logger.info({ url: server.url, services }, "ticketing services serving");
+    return {
+      url: server.url,
+      port: server.port,
+      embedded,
+      tokens,
+      jwtSecret,
+      bus,
+      orms,
+      ...started,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function grpcDescriptors(): DescService[] {
+  return [health.Health, reflection.ServerReflection];
+}

@@ -1,0 +1,69 @@
+import { Code, ConnectError, createTicketingClient, toTicketingError, type TicketingClient } from "@ticketing/sdk";
+import { DomainError } from "./errors.js";
+
+/**
+ * SDK clients one service uses to call another, with the service's own token and a deadline on every call. The
+ * same generated clients serve every mode: separate processes, or all in one process over loopback.
+ */
+export function serviceClient(baseUrl: () => string, token: () => Promise<string>, timeoutMs: number): TicketingClient {
+  let client: TicketingClient | undefined;
+  let url = "";
+  const current = () => {
+    if (!client || url !== baseUrl()) {
+      url = baseUrl();
+      client = createTicketingClient({ baseUrl: url, token, timeoutMs, protocol: "grpc" });
+    }
+    return client;
+  };
+  return {
+    get events() {
+      return current().events;
+    },
+    get bookings() {
+      return current().bookings;
+    },
+    get checkout() {
+      return current().checkout;
+    },
+    get notifications() {
+      return current().notifications;
+    },
+    get transport() {
+      return current().transport;
+    },
+  };
+}
+
+/**
+ * Turns another service's error into this service's domain error, so the caller gets a meaningful code: its
+ * NOT_FOUND, FAILED_PRECONDITION and RESOURCE_EXHAUSTED (with the shortages) pass on; not reachable or too slow
+ * becomes UNAVAILABLE naming the service; anything else is an internal error here.
+ */
+export function fromRemote(err: unknown, service: string): Error {
+  if (!(err instanceof ConnectError)) return err instanceof Error ? err : new Error(String(err));
+  const e = toTicketingError(err);
+  switch (e.code) {
+    case Code.NotFound:
+      return new DomainError("NotFound", e.message);
+    case Code.InvalidArgument:
+      return new DomainError("InvalidArgument", e.message, { fieldViolations: e.details.badRequest?.fieldViolations ?? [] });
+    case Code.FailedPrecondition:
+      return new DomainError("FailedPrecondition", e.message, e.details.stateConflict ? { stateConflict: e.details.stateConflict } : {});
+    case Code.ResourceExhausted:
+      return new DomainError("ResourceExhausted", e.message, {
+        shortages: (e.details.insufficientStock?.shortages ?? []).map((s) => ({
+          ticketId: s.ticketId,
+          requested: s.requested,
+          available: s.available,
+        })),
+      });
+    case Code.AlreadyExists:
+      return new DomainError("AlreadyExists", e.message);
+    case Code.Unavailable:
+    case Code.DeadlineExceeded:
+    case Code.Canceled:
+      return new DomainError("Unavailable", `${service} service unavailable: ${e.message}`);
+    default:
+      return new Error(`${service} service failed with ${e.codeName}: ${e.message}`);
+  }
+}

@@ -1,0 +1,183 @@
+// Configuration from TICKETING_* environment variables, validated once at start. A bad or missing variable stops the
+// process with a message that names it. Every variable, its default and its meaning are listed in VARIABLES, which
+// the README's configuration table is written from.
+
+export type ServiceName = "event" | "booking" | "checkout" | "notification";
+export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification"];
+
+/** Default port of each service when it runs alone; `all` listens on TICKETING_PORT. */
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
+  event: 50600,
+  booking: 50610,
+  checkout: 50620,
+  notification: 50630,
+};
+
+export interface Config {
+  /** Interface to listen on. */
+  host: string;
+  /** Port override for the process (all-in-one, or one service); undefined means the service's default. */
+  port: number | undefined;
+  /** Database URL per service; undefined means embedded PostgreSQL (PGlite). */
+  databaseUrls: Record<ServiceName, string | undefined>;
+  /** Where the embedded database keeps its files; undefined means in memory. */
+  dataDir: string | undefined;
+  /** Connections per service pool. */
+  dbPoolSize: number;
+  /** HS256 secret for JWTs; undefined only in embedded mode, where one is generated. */
+  jwtSecret: string | undefined;
+  /** Base URLs other services are reached at. */
+  serviceUrls: Record<ServiceName, string>;
+  /** Deadline of a call to another service, in milliseconds. */
+  rpcTimeoutMs: number;
+  /** How long a hold lasts unless the request says otherwise, in seconds. */
+  holdTtlSeconds: number;
+  /** Cron pattern (with seconds) of the expiry sweep. */
+  expiryCron: string;
+  /** Holds expired per sweep statement. */
+  expiryBatchSize: number;
+  /** pino level. */
+  logLevel: string;
+  /** Kafka bootstrap servers; empty means the in-process bus. */
+  kafkaBrokers: string[];
+}
+
+interface Variable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+/** Every variable the servers read. */
+export const VARIABLES: readonly Variable[] = [
+  { name: "TICKETING_HOST", default: "127.0.0.1", description: "interface to listen on (0.0.0.0 in containers)" },
+  { name: "TICKETING_PORT", default: "service default", description: "port of this process: all-in-one default 50600; event 50600, booking 50610, checkout 50620, notification 50630" },
+  { name: "TICKETING_DATABASE_URL", default: "(embedded)", description: "PostgreSQL URL for every service; unset runs embedded PostgreSQL (PGlite). DATABASE_URL is read too" },
+  { name: "TICKETING_EVENT_DATABASE_URL", default: "TICKETING_DATABASE_URL", description: "database of the event service (likewise _BOOKING_, _CHECKOUT_, _NOTIFICATION_)" },
+  { name: "TICKETING_DATA_DIR", default: "(in memory)", description: "embedded mode: directory PGlite keeps its data in" },
+  { name: "TICKETING_DB_POOL_SIZE", default: "10", description: "connections per service pool" },
+  { name: "TICKETING_JWT_SECRET", default: "(generated in embedded mode)", description: "HS256 secret, at least 32 characters; required with a real database" },
+  { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL)" },
+  { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one call to another service" },
+  { name: "TICKETING_HOLD_TTL", default: "15m", description: "how long stock is held for an unpaid order (s, m or h suffix)" },
+  { name: "TICKETING_EXPIRY_CRON", default: "*/2 * * * * *", description: "cron pattern (with seconds) of the hold-expiry sweep" },
+  { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
+  { name: "TICKETING_LOG_LEVEL", default: "info", description: "pino log level: trace, debug, info, warn, error, fatal, silent" },
+  { name: "TICKETING_KAFKA_BROKERS", default: "(in-process bus)", description: "comma-separated Kafka bootstrap servers. KAFKA_BROKERS is read too" },
+];
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === "" ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}=${raw}: must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, fallback: string | undefined, schemes: string[]): string | undefined => {
+    const raw = read(name) ?? fallback;
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!schemes.includes(parsed.protocol)) throw new Error("scheme");
+      return raw;
+    } catch {
+      problems.push(`${name}: "${redact(raw)}" is not a ${schemes.join(" or ")} URL`);
+      return undefined;
+    }
+  };
+
+  const databaseUrl = url("TICKETING_DATABASE_URL", read("DATABASE_URL"), ["postgres:", "postgresql:"]);
+  const databaseUrls = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, url(`TICKETING_${s.toUpperCase()}_DATABASE_URL`, databaseUrl, ["postgres:", "postgresql:"])]),
+  ) as Record<ServiceName, string | undefined>;
+
+  const host = read("TICKETING_HOST") ?? "127.0.0.1";
+  const port = read("TICKETING_PORT") === undefined ? undefined : int("TICKETING_PORT", 0, 0, 65535);
+  const serviceUrls = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [
+      s,
+      url(`TICKETING_${s.toUpperCase()}_URL`, `http://127.0.0.1:${DEFAULT_PORTS[s]}`, ["http:", "https:"]) ?? "",
+    ]),
+  ) as Record<ServiceName, string>;
+
+  const jwtSecret = read("TICKETING_JWT_SECRET");
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    problems.push("TICKETING_JWT_SECRET: must be at least 32 characters");
+  }
+  const anyRealDatabase = SERVICE_NAMES.some((s) => databaseUrls[s] !== undefined);
+  if (anyRealDatabase && jwtSecret === undefined) {
+    problems.push("TICKETING_JWT_SECRET: required when a database URL is set (only embedded mode generates one)");
+  }
+
+  const ttlRaw = read("TICKETING_HOLD_TTL") ?? "15m";
+  const holdTtlSeconds = parseDuration(ttlRaw);
+  if (holdTtlSeconds === undefined || holdTtlSeconds < 1 || holdTtlSeconds > 86_400) {
+    problems.push(`TICKETING_HOLD_TTL=${ttlRaw}: must be a duration from 1s to 24h, like 900s, 15m or 1h`);
+  }
+
+  const logLevel = read("TICKETING_LOG_LEVEL") ?? "info";
+  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(logLevel)) {
+    problems.push(`TICKETING_LOG_LEVEL=${logLevel}: must be one of trace, debug, info, warn, error, fatal, silent`);
+  }
+
+  const expiryCron = read("TICKETING_EXPIRY_CRON") ?? "*/2 * * * * *";
+  if (expiryCron.split(/\s+/).length < 5) {
+    problems.push(`TICKETING_EXPIRY_CRON=${expiryCron}: must be a cron pattern`);
+  }
+
+  const brokers = (read("TICKETING_KAFKA_BROKERS") ?? read("KAFKA_BROKERS") ?? "")
+    .split(",")
+    .map((b) => b.trim())
+    .filter((b) => b !== "");
+  for (const broker of brokers) {
+    if (!/^[\w.-]+:\d+$/.test(broker)) problems.push(`TICKETING_KAFKA_BROKERS: "${broker}" is not host:port`);
+  }
+
+  const config: Config = {
+    host,
+    port,
+    databaseUrls,
+    dataDir: read("TICKETING_DATA_DIR"),
+    dbPoolSize: int("TICKETING_DB_POOL_SIZE", 10, 1, 200),
+    jwtSecret,
+    serviceUrls,
+    rpcTimeoutMs: int("TICKETING_RPC_TIMEOUT_MS", 5000, 100, 120_000),
+    holdTtlSeconds: holdTtlSeconds ?? 900,
+    expiryCron,
+    expiryBatchSize: int("TICKETING_EXPIRY_BATCH_SIZE", 500, 1, 10_000),
+    logLevel,
+    kafkaBrokers: brokers,
+  };
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+  return config;
+}
+
+/** "900" or "900s", "15m", "1h" → seconds. */
+export function parseDuration(raw: string): number | undefined {
+  const match = /^(\d+)\s*(s|m|h)?$/.exec(raw.trim());
+  if (!match) return undefined;
+  const n = Number(match[1]);
+  return match[2] === "h" ? n * 3600 : match[2] === "m" ? n * 60 : n;
+}
+
+/** Hides the password of a URL for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, "//$1:***@");
+}

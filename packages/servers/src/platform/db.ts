@@ -1,0 +1,123 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import type { Constructor, EntitySchema } from "@mikro-orm/core";
+import { Migration, Migrator } from "@mikro-orm/migrations";
+import { MikroORM } from "@mikro-orm/postgresql";
+import { sql } from "kysely";
+import type { Logger } from "./logger.js";
+
+export type Orm = MikroORM;
+export type Em = Orm["em"];
+
+/** What a service brings to the database layer: its schema, entities and migrations. */
+export interface ServiceSchema {
+  /** PostgreSQL schema the service owns, for example "booking". */
+  schema: string;
+  entities: EntitySchema[];
+  migrations: { name: string; class: Constructor<Migration> }[];
+}
+
+export class UnmigratedSchemaError extends Error {
+  override readonly name = "UnmigratedSchemaError";
+}
+
+/** Opens a MikroORM instance bound to one service's schema. */
+export async function openOrm(spec: ServiceSchema, url: string, poolSize: number, logger: Logger): Promise<Orm> {
+  return MikroORM.init({
+    clientUrl: url,
+    schema: spec.schema,
+    entities: spec.entities,
+    extensions: [Migrator],
+    pool: { min: 0, max: poolSize },
+    debug: false,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    logger: (message) => logger.debug({ orm: spec.schema }, message),
+    migrations: {
+      schema: spec.schema,
+      tableName: "mikro_orm_migrations",
+      migrationsList: spec.migrations,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+  });
+}
+
+/** Applies the service's pending migrations (creating its schema first). Returns the names applied. */
+export async function migrate(orm: Orm, spec: ServiceSchema): Promise<string[]> {
+  await sql`create schema if not exists ${sql.id(spec.schema)}`.execute(orm.em.fork().getKysely());
+  const applied = await orm.migrator.up();
+  return applied.map((m) => m.name);
+}
+
+/** Start-up refuses to run on a schema that lacks migrations, naming what is missing and how to fix it. */
+export async function assertMigrated(orm: Orm, spec: ServiceSchema): Promise<void> {
+  const { rows } = await sql<{ present: boolean }>`
+    select exists (
+      select 1 from information_schema.tables where table_schema = ${spec.schema} and table_name = 'mikro_orm_migrations'
+    ) as present`.execute(orm.em.fork().getKysely());
+  const pending = rows[0]?.present ? await orm.migrator.getPending() : spec.migrations;
+  if (pending.length > 0) {
+    throw new UnmigratedSchemaError(
+      `schema "${spec.schema}" is not migrated: ${pending.length} pending migration(s) (${pending
+        .map((m) => m.name)
+        .join(", ")}). Run \`ticketing-server migrate\` first.`,
+    );
+  }
+}
+
+/** Embedded PostgreSQL: PGlite behind a local socket, so the normal driver and pool are used. */
+export interface EmbeddedPostgres {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres(dataDir: string | undefined, maxConnections: number): Promise<EmbeddedPostgres> {
+  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections });
+  await server.start();
+  const conn = server.getServerConn();
+  return {
+    url: `postgres://postgres:postgres@${conn}/postgres`,
+    async close() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+/** PostgreSQL error codes the services react to. */
+export const PG = {
+  uniqueViolation: "23505",
+  checkViolation: "23514",
+  serializationFailure: "40001",
+  deadlockDetected: "40P01",
+} as const;
+
+/** The SQLSTATE of a driver error, looking through MikroORM's wrappers. */
+export function pgCode(err: unknown): string | undefined {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * Runs `work` in a transaction, retrying it when PostgreSQL aborts it for a deadlock or a serialization failure —
+ * both mean "try again", never "fail the buyer".
+ */
+export async function transaction<T>(em: Em, work: (tx: Em) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await em.fork().transactional((tx) => work(tx as Em));
+    } catch (err) {
+      const code = pgCode(err);
+      const retryable = code === PG.deadlockDetected || code === PG.serializationFailure;
+      if (!retryable || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}

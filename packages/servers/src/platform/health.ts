@@ -1,0 +1,64 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { health } from "@ticketing/sdk/grpc";
+
+const { Health, HealthCheckResponse_ServingStatus: Status } = health;
+type Status = health.HealthCheckResponse_ServingStatus;
+
+/**
+ * Serving status of the process and of each service in it, as grpc.health.v1 reports it. Everything starts
+ * NOT_SERVING; the process marks itself SERVING once its dependencies are up and NOT_SERVING again when it drains.
+ */
+export class HealthState {
+  readonly #status = new Map<string, Status>();
+  readonly #watchers = new Set<() => void>();
+
+  constructor(services: readonly string[]) {
+    this.#status.set("", Status.NOT_SERVING);
+    for (const s of services) this.#status.set(s, Status.NOT_SERVING);
+  }
+
+  setServing(serving: boolean): void {
+    for (const key of this.#status.keys()) this.#status.set(key, serving ? Status.SERVING : Status.NOT_SERVING);
+    for (const wake of this.#watchers) wake();
+  }
+
+  get serving(): boolean {
+    return this.#status.get("") === Status.SERVING;
+  }
+
+  status(service: string): Status | undefined {
+    return this.#status.get(service);
+  }
+
+  routes(router: ConnectRouter): void {
+    router.service(Health, {
+      check: (req) => {
+        const status = this.status(req.service);
+        if (status === undefined) throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
+        return { status };
+      },
+      watch: (req, ctx) => this.#watch(req.service, ctx.signal),
+    });
+  }
+
+  async *#watch(service: string, signal: AbortSignal) {
+    let last: Status | undefined;
+    while (!signal.aborted) {
+      const status = this.status(service) ?? Status.SERVICE_UNKNOWN;
+      if (status !== last) {
+        last = status;
+        yield { status };
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.#watchers.delete(wake);
+          signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        this.#watchers.add(wake);
+        signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+  }
+}

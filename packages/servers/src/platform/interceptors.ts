@@ -1,0 +1,118 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { booking, common } from "@ticketing/sdk";
+import { randomUUID } from "node:crypto";
+import { callerKey, PUBLIC_SERVICES, RPC_ROLES, type TokenAuthority } from "./auth.js";
+import { DomainError, type ErrorKind } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+const CODES: Record<ErrorKind, Code> = {
+  InvalidArgument: Code.InvalidArgument,
+  NotFound: Code.NotFound,
+  AlreadyExists: Code.AlreadyExists,
+  FailedPrecondition: Code.FailedPrecondition,
+  ResourceExhausted: Code.ResourceExhausted,
+  PermissionDenied: Code.PermissionDenied,
+  Unauthenticated: Code.Unauthenticated,
+  Aborted: Code.Aborted,
+  Unavailable: Code.Unavailable,
+};
+
+/** Turns a domain error into the ConnectError a client sees, typed details included. */
+export function toConnectError(err: DomainError): ConnectError {
+  const details = [];
+  if (err.details.fieldViolations) {
+    details.push({
+      desc: common.BadRequestSchema,
+      value: create(common.BadRequestSchema, { fieldViolations: err.details.fieldViolations }),
+    });
+  }
+  if (err.details.shortages) {
+    details.push({
+      desc: booking.InsufficientStockSchema,
+      value: create(booking.InsufficientStockSchema, { shortages: err.details.shortages }),
+    });
+  }
+  if (err.details.stateConflict) {
+    details.push({
+      desc: common.StateConflictSchema,
+      value: create(common.StateConflictSchema, err.details.stateConflict),
+    });
+  }
+  return new ConnectError(err.message, CODES[err.kind], undefined, details);
+}
+
+/**
+ * The outermost server interceptor: gives every request an id (kept from `x-request-id` if the client sent one),
+ * logs one line per call (method, code, duration; never bodies), and is the ONE place errors are mapped: domain
+ * errors to their gRPC code, ConnectErrors as they are, anything else to INTERNAL with the stack logged.
+ */
+export function observabilityInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const requestId = req.header.get("x-request-id") || randomUUID();
+    const method = `${req.service.typeName}/${req.method.name}`;
+    const log = logger.child({ requestId, method });
+    const started = performance.now();
+    try {
+      const res = await next(req);
+      res.header.set("x-request-id", requestId);
+      if (!res.stream) {
+        log.info({ code: "ok", ms: elapsed(started) }, "rpc");
+      }
+      return res.stream ? { ...res, message: mapStreamErrors(res.message, log, started) } : res;
+    } catch (err) {
+      throw mapError(err, log, started, requestId);
+    }
+  };
+}
+
+async function* mapStreamErrors<T>(stream: AsyncIterable<T>, log: Logger, started: number): AsyncIterable<T> {
+  try {
+    yield* stream;
+    log.info({ code: "ok", ms: elapsed(started) }, "rpc stream ended");
+  } catch (err) {
+    throw mapError(err, log, started, undefined);
+  }
+}
+
+function mapError(err: unknown, log: Logger, started: number, requestId: string | undefined): ConnectError {
+  if (err instanceof DomainError) {
+    const mapped = toConnectError(err);
+    log.info({ code: Code[mapped.code], ms: elapsed(started), error: err.message }, "rpc");
+    return mapped;
+  }
+  if (err instanceof ConnectError) {
+    const level = err.code === Code.Internal || err.code === Code.Unknown ? "error" : "info";
+    log[level]({ code: Code[err.code], ms: elapsed(started), error: err.rawMessage }, "rpc");
+    if (err.code === Code.Unknown) {
+      return new ConnectError(`internal error${requestId ? ` (request ${requestId})` : ""}`, Code.Internal);
+    }
+    return err;
+  }
+  log.error({ err, code: "Internal", ms: elapsed(started) }, "unexpected error");
+  return new ConnectError(`internal error${requestId ? ` (request ${requestId})` : ""}`, Code.Internal);
+}
+
+const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
+
+/**
+ * Verifies the bearer token and applies RPC_ROLES: no or bad token → UNAUTHENTICATED, wrong role →
+ * PERMISSION_DENIED. Health and reflection are open.
+ */
+export function authInterceptor(tokens: TokenAuthority): Interceptor {
+  return (next) => async (req) => {
+    if (PUBLIC_SERVICES.has(req.service.typeName)) return next(req);
+    const header = req.header.get("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      throw new DomainError("Unauthenticated", "missing bearer token: send 'authorization: Bearer <JWT>'");
+    }
+    const caller = await tokens.verify(match[1] as string);
+    const allowed = RPC_ROLES[`${req.service.typeName}/${req.method.name}`];
+    if (allowed && !allowed.includes(caller.role)) {
+      throw new DomainError("PermissionDenied", `${req.method.name} needs role ${allowed.join(" or ")}`);
+    }
+    req.contextValues.set(callerKey, caller);
+    return next(req);
+  };
+}

@@ -1,0 +1,55 @@
+import { defineEntity, p } from "@mikro-orm/core";
+
+// The outbox and processed-event tables every service schema has. No schema is named here: each service's ORM
+// binds them to its own schema.
+
+const OutboxEventSchema = defineEntity({
+  name: "OutboxEvent",
+  tableName: "outbox",
+  properties: {
+    id: p.bigint().primary().autoincrement(),
+    eventId: p.uuid().unique(),
+    topic: p.text(),
+    key: p.text(),
+    type: p.text(),
+    payload: p.blob(),
+    createdAt: p.datetime().defaultRaw("now()"),
+    publishedAt: p.datetime().nullable(),
+  },
+});
+export class OutboxEvent extends OutboxEventSchema.class {}
+OutboxEventSchema.setClass(OutboxEvent);
+
+const ProcessedEventSchema = defineEntity({
+  name: "ProcessedEvent",
+  tableName: "processed_event",
+  properties: {
+    eventId: p.uuid().primary(),
+    processedAt: p.datetime().defaultRaw("now()"),
+  },
+});
+export class ProcessedEvent extends ProcessedEventSchema.class {}
+ProcessedEventSchema.setClass(ProcessedEvent);
+
+export const outboxEntities = [OutboxEventSchema, ProcessedEventSchema];
+
+/** DDL of the two tables, for each service's first migration. */
+export function outboxDdl(schema: string): string[] {
+  return [
+    `create table ${schema}.outbox (
+      id bigserial primary key,
+      event_id uuid not null unique,
+      topic text not null,
+      key text not null,
+      type text not null,
+      payload bytea not null,
+      created_at timestamptz not null default now(),
+      published_at timestamptz null
+    )`,
+    `create index outbox_unpublished_idx on ${schema}.outbox (id) where published_at is null`,
+    `create table ${schema}.processed_event (
+      event_id uuid primary key,
+      processed_at timestamptz not null default now()
+    )`,
+  ];
+}

@@ -1,0 +1,140 @@
+import { sql } from "kysely";
+import type { Bus, BusMessage } from "./bus.js";
+import type { Em, Orm } from "./db.js";
+import type { Logger } from "./logger.js";
+
+/**
+ * Transactional outbox. `enqueue` writes events in the caller's transaction, so an event exists exactly when the
+ * change it describes committed. The relay publishes committed rows in id order and marks them published.
+ * Each service schema has its own `outbox` table (see the services' migrations).
+ */
+export async function enqueue(tx: Em, schema: string, messages: readonly BusMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await sql`
+    insert into ${sql.table(`${schema}.outbox`)} (event_id, topic, key, type, payload)
+    select * from unnest(
+      ${messages.map((m) => m.eventId)}::uuid[], ${messages.map((m) => m.topic)}::text[],
+      ${messages.map((m) => m.key)}::text[], ${messages.map((m) => m.type)}::text[],
+      ${messages.map((m) => Buffer.from(m.value))}::bytea[]
+    )`.execute(tx.getKysely());
+}
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  topic: string;
+  key: string;
+  type: string;
+  payload: Buffer;
+}
+
+export interface RelayOptions {
+  schema: string;
+  bus: Bus;
+  logger: Logger;
+  batchSize?: number;
+  /** How often to look for rows when nobody called `wake()`. */
+  pollMs?: number;
+}
+
+/**
+ * Publishes outbox rows. Rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction, published, then marked
+ * published in the same transaction; a crash between publish and commit publishes the batch again (at least once),
+ * which consumers absorb by event id.
+ */
+export class OutboxRelay {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  readonly #batchSize: number;
+  readonly #pollMs: number;
+
+  constructor(
+    readonly orm: Orm,
+    readonly options: RelayOptions,
+  ) {
+    this.#batchSize = options.batchSize ?? 200;
+    this.#pollMs = options.pollMs ?? 250;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Asks for a pass now (after a commit that wrote events). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#schedule(0);
+  }
+
+  /** Publishes what is left, then stops. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+    await this.#drain().catch(() => undefined);
+  }
+
+  /** Unpublished rows and the age of the oldest, in seconds. */
+  async lag(): Promise<{ pending: number; oldestSeconds: number }> {
+    const { rows } = await sql<{ pending: string; oldest: number | null }>`
+      select count(*) as pending, extract(epoch from now() - min(created_at))::float8 as oldest
+      from ${sql.table(`${this.options.schema}.outbox`)} where published_at is null`.execute(this.orm.em.fork().getKysely());
+    return { pending: Number(rows[0]?.pending ?? 0), oldestSeconds: rows[0]?.oldest ?? 0 };
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#running = this.#drain()
+        .catch((err: unknown) => this.options.logger.error({ err, schema: this.options.schema }, "outbox relay pass failed"))
+        .finally(() => {
+          this.#running = undefined;
+          if (this.#stopped) return;
+          const again = this.#again;
+          this.#again = false;
+          this.#schedule(again ? 0 : this.#pollMs);
+        });
+    }, ms);
+    this.#timer.unref();
+  }
+
+  /** Publishes batches until none is left. */
+  async #drain(): Promise<void> {
+    while ((await this.#publishBatch()) === this.#batchSize) {
+      // a full batch: there may be more
+    }
+  }
+
+  async #publishBatch(): Promise<number> {
+    const table = sql.table(`${this.options.schema}.outbox`);
+    return this.orm.em.fork().transactional(async (tx) => {
+      const db = tx.getKysely();
+      const { rows } = await sql<OutboxRow>`
+        select id, event_id, topic, key, type, payload from ${table}
+        where published_at is null order by id limit ${this.#batchSize} for update skip locked`.execute(db);
+      if (rows.length === 0) return 0;
+      await this.options.bus.publish(
+        rows.map((r) => ({ topic: r.topic, key: r.key, type: r.type, eventId: r.event_id, value: new Uint8Array(r.payload) })),
+      );
+      await sql`update ${table} set published_at = now() where id = any(${rows.map((r) => r.id)}::bigint[])`.execute(db);
+      return rows.length;
+    });
+  }
+}
+
+/**
+ * Consumer-side deduplication: records the event id in the service's `processed_event` table inside the handler's
+ * transaction. Returns false when the event was handled before (a redelivery), so the caller skips it.
+ */
+export async function markProcessed(tx: Em, schema: string, eventId: string): Promise<boolean> {
+  const { rows } = await sql<{ event_id: string }>`
+    insert into ${sql.table(`${schema}.processed_event`)} (event_id) values (${eventId}::uuid)
+    on conflict do nothing returning event_id`.execute(tx.getKysely());
+  return rows.length === 1;
+}

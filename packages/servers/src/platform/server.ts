@@ -1,0 +1,106 @@
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import type { HealthState } from "./health.js";
+import type { Logger } from "./logger.js";
+
+/** The HTTP/2 connection preface starts with these bytes; anything else is treated as HTTP/1.1. */
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0");
+
+export interface RpcServerOptions {
+  routes: (router: ConnectRouter) => void;
+  interceptors: Interceptor[];
+  health: HealthState;
+  logger: Logger;
+}
+
+export interface RpcServer {
+  /** The address actually bound (port 0 picks a free one). */
+  readonly port: number;
+  readonly url: string;
+  /** Stops accepting, lets calls in flight finish for up to `graceMs`, then cuts what is left. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Serves the routes on ONE port for every client: gRPC over HTTP/2 (h2c, prior knowledge), and Connect and
+ * gRPC-web over HTTP/1.1 for browsers and curl. The first bytes of each connection decide which server gets it.
+ * GET /healthz (alive) and /readyz (serving) answer plain HTTP on the same port for probes.
+ */
+export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
+  const rpc = connectNodeAdapter({
+    routes: options.routes,
+    interceptors: options.interceptors,
+    // Connect GET requests let browsers cache NO_SIDE_EFFECTS reads.
+    requireConnectProtocolHeader: false,
+  });
+  const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    if (req.method === "GET" && (req.url === "/healthz" || req.url === "/readyz")) {
+      const ok = req.url === "/healthz" || options.health.serving;
+      const plain = res as http.ServerResponse;
+      plain.writeHead(ok ? 200 : 503, { "content-type": "text/plain" });
+      plain.end(ok ? "ok\n" : "not serving\n");
+      return;
+    }
+    rpc(req as http.IncomingMessage, res as http.ServerResponse);
+  };
+
+  const h2 = http2.createServer({}, handler);
+  const h1 = http.createServer(handler);
+  h1.keepAliveTimeout = 5_000;
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+
+  const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    socket.once("data", (chunk: Buffer) => {
+      socket.pause();
+      socket.unshift(chunk);
+      const isH2 = chunk.subarray(0, H2_PREFACE.length).equals(H2_PREFACE.subarray(0, Math.min(chunk.length, H2_PREFACE.length)));
+      if (isH2) {
+        // The HTTP/2 session reads what is already buffered itself (on the next tick); resuming here would
+        // flow that first chunk to no one.
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(port, host, () => resolve());
+  });
+  const bound = (tcp.address() as net.AddressInfo).port;
+  const displayHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+
+  return {
+    port: bound,
+    url: `http://${displayHost}:${bound}`,
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const session of sessions) session.close();
+      h1.closeIdleConnections();
+      const deadline = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      const drained = (async () => {
+        while (sockets.size > 0) {
+          h1.closeIdleConnections();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      await Promise.all([closed, drained]);
+      clearTimeout(deadline);
+    },
+  };
+}
