@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test start stop clean
+.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -45,8 +45,18 @@ build: $(STAMP) ## Compile every package (tsc -b)
 typecheck: $(STAMP) ## Type-check every package, tests included (tsc -b)
 	npx tsc -b
 
-test: $(STAMP) ## Run the test suite and print "N passed, N failed"
+test: $(STAMP) ## Run every test (starts the local PostgreSQL first) and print "N passed, N failed"
+	@./scripts/postgres.sh start >/dev/null
 	node scripts/run-tests.mjs
+
+test-unit: $(STAMP) ## Run the tests that need no database (no *.integration.test.ts)
+	node scripts/run-tests.mjs --exclude '**/*.integration.test.ts'
+
+db-start: ## Start the local PostgreSQL (Debian cluster) with the ticketing role and database
+	./scripts/postgres.sh start
+
+db-stop: ## Stop the local PostgreSQL
+	./scripts/postgres.sh stop
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	node scripts/start.mjs

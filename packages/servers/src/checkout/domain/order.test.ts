@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "../../platform/errors.js";
+import { Order, priceLines, type OrderSnapshot, type OrderStatus } from "./order.js";
+
+const order = (status: OrderStatus, expiresAt: Date | null = new Date(Date.now() + 60_000)) =>
+  new Order({
+    id: "o1",
+    userId: "u",
+    status,
+    items: [],
+    totalMinor: 0n,
+    currency: "EUR",
+    expiresAt,
+    statusReason: "",
+    paymentReference: "",
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  } satisfies OrderSnapshot);
+
+const refusal = (f: () => void) => {
+  try {
+    f();
+  } catch (err) {
+    return err as DomainError;
+  }
+  return undefined;
+};
+
+describe("the order state machine", () => {
+  it("lets only a PENDING_PAYMENT order be paid or cancelled", () => {
+    expect(refusal(() => order("PENDING_PAYMENT").assertPayable(new Date()))).toBeUndefined();
+    expect(refusal(() => order("PENDING_PAYMENT").assertCancellable())).toBeUndefined();
+    for (const status of ["PLACING", "PAID", "CANCELLED", "EXPIRED", "FAILED"] as const) {
+      const err = refusal(() => order(status).assertPayable(new Date()));
+      expect(err?.kind, status).toBe("FailedPrecondition");
+      expect(err?.details.stateConflict).toEqual({ currentState: `ORDER_STATUS_${status}`, attempted: "MarkOrderAsPaid" });
+    }
+    for (const status of ["PLACING", "PAID", "EXPIRED", "FAILED"] as const) {
+      expect(refusal(() => order(status).assertCancellable())?.kind, status).toBe("FailedPrecondition");
+    }
+  });
+
+  it("refuses payment once the holds have run out, even before the sweep marks the order", () => {
+    const err = refusal(() => order("PENDING_PAYMENT", new Date(Date.now() - 1)).assertPayable(new Date()));
+    expect(err?.kind).toBe("FailedPrecondition");
+    expect(err?.details.stateConflict?.currentState).toBe("ORDER_STATUS_EXPIRED");
+  });
+
+  it("never leaves a final state", () => {
+    for (const from of ["PAID", "CANCELLED", "EXPIRED", "FAILED"] as const) {
+      for (const to of ["PLACING", "PENDING_PAYMENT", "PAID", "CANCELLED", "EXPIRED", "FAILED"] as const) {
+        expect(refusal(() => order(from).assertCan(to, "x"))?.kind).toBe("FailedPrecondition");
+      }
+      expect(order(from).isFinal).toBe(true);
+    }
+  });
+
+  it("prices in integer minor units and refuses mixed currencies", () => {
+    const line = (unitPriceMinor: bigint, quantity: number, currency = "EUR") => ({
+      ticketId: `t${unitPriceMinor}`,
+      eventId: "e",
+      ticketName: "x",
+      quantity,
+      unitPriceMinor,
+      currency,
+    });
+    expect(priceLines([line(1999n, 3), line(1n, 1)])).toEqual({ totalMinor: 5998n, currency: "EUR" });
+    expect(priceLines([line(9_007_199_254_740_993n, 2)]).totalMinor).toBe(18_014_398_509_481_986n);
+    expect(refusal(() => priceLines([line(1n, 1), line(2n, 1, "USD")]))?.kind).toBe("FailedPrecondition");
+  });
+});

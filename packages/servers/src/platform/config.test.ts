@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseDuration, redact } from "./config.js";
+
+describe("loadConfig", () => {
+  it("defaults to the embedded mode with nothing set", () => {
+    const config = loadConfig({});
+    expect(config.databaseUrls.booking).toBeUndefined();
+    expect(config.holdTtlSeconds).toBe(900);
+    expect(config.serviceUrls.booking).toBe("http://127.0.0.1:50610");
+    expect(config.kafkaBrokers).toEqual([]);
+  });
+
+  it("reads DATABASE_URL, lets a service override it, and requires a JWT secret with a real database", () => {
+    expect(() => loadConfig({ DATABASE_URL: "postgres://u:p@db/x" })).toThrow(/TICKETING_JWT_SECRET: required/);
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u:p@db/x",
+      TICKETING_BOOKING_DATABASE_URL: "postgres://u:p@other/y",
+      TICKETING_JWT_SECRET: "s".repeat(32),
+    });
+    expect(config.databaseUrls.event).toBe("postgres://u:p@db/x");
+    expect(config.databaseUrls.booking).toBe("postgres://u:p@other/y");
+  });
+
+  it("names every bad variable in one error, without leaking passwords", () => {
+    let message = "";
+    try {
+      loadConfig({
+        TICKETING_PORT: "70000",
+        TICKETING_HOLD_TTL: "forever",
+        TICKETING_DATABASE_URL: "mysql://root:hunter2@db/x",
+        TICKETING_JWT_SECRET: "short",
+        TICKETING_LOG_LEVEL: "loud",
+        TICKETING_KAFKA_BROKERS: "nohost",
+      });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    for (const name of ["TICKETING_PORT", "TICKETING_HOLD_TTL", "TICKETING_DATABASE_URL", "TICKETING_JWT_SECRET", "TICKETING_LOG_LEVEL", "TICKETING_KAFKA_BROKERS"]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain("hunter2");
+  });
+
+  it("parses durations and redacts URLs", () => {
+    expect(parseDuration("90")).toBe(90);
+    expect(parseDuration("15m")).toBe(900);
+    expect(parseDuration("2h")).toBe(7200);
+    expect(parseDuration("1.5h")).toBeUndefined();
+    expect(redact("postgres://me:secret@host:5432/db")).toBe("postgres://me:***@host:5432/db");
+  });
+});
