@@ -109,13 +109,31 @@ export class EventService {
     }
   }
 
-  async #undo(event: Event, ticketTypes: TicketType[]): Promise<void> {
+  /**
+   * Deletes the stocks made so far, then the event. When booking cannot be reached, whether a stock exists is
+   * unknown, so the event is kept, hidden as CREATING, for a retry or for `cleanUpAbandoned` to finish.
+   */
+  async #undo(event: Event, ticketTypes: TicketType[]): Promise<boolean> {
     try {
       for (const tt of ticketTypes) await this.stock.deleteStock(tt.id);
       await this.em.fork().nativeDelete(Event, { id: event.id, status: "CREATING" });
+      return true;
     } catch (err) {
       this.logger.warn({ err, eventId: event.id }, "could not undo a failed event creation; it stays hidden until retried");
+      return false;
     }
+  }
+
+  /** Undoes creations that stayed CREATING for longer than `olderThanMs` (their caller gave up). */
+  async cleanUpAbandoned(olderThanMs: number): Promise<number> {
+    const stale = await this.em
+      .fork()
+      .find(Event, { status: "CREATING", createdAt: { $lt: new Date(Date.now() - olderThanMs) } }, { populate: ["ticketTypes"], limit: 50 });
+    let undone = 0;
+    for (const event of stale) {
+      if (await this.#undo(event, event.ticketTypes.getItems())) undone++;
+    }
+    return undone;
   }
 
   async get(id: string): Promise<Event> {

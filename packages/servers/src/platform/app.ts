@@ -190,6 +190,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }));
       cleanup.push(async () => scheduler.stop());
     }
+    if (started.event) {
+      const events = started.event;
+      const timer = setInterval(() => {
+        events.cleanUpAbandoned(10 * 60_000).catch((err: unknown) => logger.warn({ err }, "abandoned event clean-up failed"));
+      }, 60_000);
+      timer.unref();
+      cleanup.push(async () => clearInterval(timer));
+    }
     if (started.checkout) {
       const checkout = started.checkout;
       const timeout = options.placingTimeoutMs ?? 120_000;
