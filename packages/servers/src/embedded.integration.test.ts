@@ -1,4 +1,4 @@
-import { checkout, createTicketingClient } from "@ticketing/sdk";
+import { checkout, createTicketingClient, toTicketingError } from "@ticketing/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { RUNNABLE, startPlatform, type Platform } from "./platform/app.js";
@@ -14,7 +14,7 @@ beforeAll(async () => {
   platform = await startPlatform({
     services: RUNNABLE,
     config: loadConfig({ TICKETING_PORT: "0", TICKETING_LOG_LEVEL: "warn" }),
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: process.env["TEST_LOG_LEVEL"] ?? "silent" }),
   });
 });
 afterAll(async () => {
@@ -42,6 +42,25 @@ describe("embedded mode", () => {
     }
     const { stock } = await admin.bookings.getStock({ ticketId: ticketIds[0]! });
     expect(stock).toMatchObject({ total: 5, sold: 3, available: 2 });
+  });
+});
+
+describe("embedded mode under concurrent load", () => {
+  it("keeps every connection's statements apart on the one PGlite session (no INTERNAL errors)", async () => {
+    const admin = createTicketingClient({ baseUrl: platform.url, token: await platform.tokens.mint({ sub: "admin", role: "admin" }) });
+    const { ticketIds } = await createEventWith(admin, 15);
+    const buyers = await Promise.all(
+      Array.from({ length: 25 }, async (_, i) =>
+        createTicketingClient({ baseUrl: platform.url, token: await platform.tokens.mint({ sub: `crowd-${i}`, role: "customer" }) }),
+      ),
+    );
+    await Promise.all(buyers.map((b) => b.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 1 })));
+    const outcomes = await Promise.allSettled(buyers.map((b) => b.checkout.placeOrder({})));
+    const codes = outcomes.map((o) => (o.status === "fulfilled" ? "OK" : toTicketingError(o.reason).codeName));
+    expect(codes.filter((c) => c === "OK")).toHaveLength(15);
+    expect(codes.filter((c) => c !== "OK").every((c) => c === "RESOURCE_EXHAUSTED")).toBe(true);
+    const { stock } = await admin.bookings.getStock({ ticketId: ticketIds[0]! });
+    expect(stock).toMatchObject({ total: 15, held: 15, available: 0 });
   });
 });
 

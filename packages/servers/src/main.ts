@@ -4,15 +4,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ROLES, TokenAuthority, type Role } from "./platform/auth.js";
-import { RUNNABLE, startPlatform, type RunnableService } from "./platform/app.js";
+import { RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./platform/app.js";
 import { ConfigError, loadConfig, redact } from "./platform/config.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
-import { bookingSchema } from "./booking/index.js";
-import { checkoutSchema } from "./checkout/index.js";
-import { eventSchema } from "./event/index.js";
-
-const SCHEMAS = { event: eventSchema, booking: bookingSchema, checkout: checkoutSchema };
 
 const program = new Command("ticketing-server")
   .description("Reference services of the ticketing platform")
@@ -72,7 +67,9 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
     process.stderr.write(
       [
         "",
-        `ticketing platform (embedded PostgreSQL${config.dataDir ? ` in ${config.dataDir}` : ", in memory"}, in-process bus)`,
+        `ticketing platform (embedded PostgreSQL${config.dataDir ? ` in ${config.dataDir}` : ", in memory"}, ${
+          config.kafkaBrokers.length > 0 ? `Kafka at ${config.kafkaBrokers.join(",")}` : "in-process bus"
+        })`,
         `  address:     ${platform.url}   (gRPC, Connect and gRPC-web)`,
         `  admin token: ${admin}`,
         contextFile ? `  ticketctl context "embedded" written to ${contextFile}` : "",

@@ -1,6 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { booking as bookingPb, checkout as checkoutPb, event as eventPb } from "@ticketing/sdk";
+import { booking as bookingPb, checkout as checkoutPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { bookingSchema } from "../booking/index.js";
@@ -17,7 +17,13 @@ import { eventSchema } from "../event/index.js";
 import { bookingStock } from "../event/gateways.js";
 import { eventRoutes } from "../event/routes.js";
 import { EventService } from "../event/service.js";
+import { emailChannel, logChannel, webhookChannel, type Channel } from "../notification/channels.js";
+import { consumeOrderEvents, orderEventJson } from "../notification/events.js";
+import { notificationSchema } from "../notification/index.js";
+import { notificationRoutes } from "../notification/routes.js";
+import { NotificationService } from "../notification/service.js";
 import { TokenAuthority } from "./auth.js";
+import { KafkaBus } from "./kafka-bus.js";
 import { InProcessBus, type Bus, type Subscription } from "./bus.js";
 import { serviceClient } from "./clients.js";
 import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
@@ -29,15 +35,21 @@ import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer, type RpcServer } from "./server.js";
 
-/** The services a process can run today. */
-export type RunnableService = Exclude<ServiceName, "notification">;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout"];
+/** The services a process can run. */
+export type RunnableService = ServiceName;
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification"];
 
-const SCHEMAS: Record<RunnableService, ServiceSchema> = { event: eventSchema, booking: bookingSchema, checkout: checkoutSchema };
+export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
+  event: eventSchema,
+  booking: bookingSchema,
+  checkout: checkoutSchema,
+  notification: notificationSchema,
+};
 const DESCRIPTORS: Record<RunnableService, DescService> = {
   event: eventPb.EventService,
   booking: bookingPb.BookingService,
   checkout: checkoutPb.CheckoutService,
+  notification: notificationPb.NotificationService,
 };
 
 export interface PlatformOptions {
@@ -64,6 +76,9 @@ export interface Platform {
   readonly booking?: BookingService;
   readonly checkout?: CheckoutService;
   readonly event?: EventService;
+  readonly notification?: NotificationService;
+  /** Outbox relays by schema, for lag and tests. */
+  readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
   close(): Promise<void>;
 }
 
@@ -86,14 +101,22 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const embedded = services.some((s) => config.databaseUrls[s] === undefined);
     let pg: EmbeddedPostgres | undefined;
     if (embedded) {
-      const pool = Math.min(config.dbPoolSize, 3);
-      pg = await startEmbeddedPostgres(config.dataDir, pool * services.length + 2);
+      pg = await startEmbeddedPostgres(config.dataDir);
       cleanup.push(() => (pg as EmbeddedPostgres).close());
       logger.info({ dataDir: config.dataDir ?? "(in memory)" }, "embedded PostgreSQL started");
     }
     const jwtSecret = config.jwtSecret ?? randomBytes(32).toString("base64url");
     const tokens = new TokenAuthority(jwtSecret);
-    const bus = options.bus ?? new InProcessBus(logger.child({ component: "bus" }));
+    const bus =
+      options.bus ??
+      (config.kafkaBrokers.length > 0
+        ? await KafkaBus.connect({
+            brokers: config.kafkaBrokers,
+            clientId: `ticketing-${services.join("-")}`,
+            partitions: config.kafkaPartitions,
+            logger: logger.child({ component: "kafka" }),
+          })
+        : new InProcessBus(logger.child({ component: "bus" })));
     if (!options.bus) cleanup.push(() => bus.close());
 
     const orms: Partial<Record<RunnableService, Orm>> = {};
@@ -128,11 +151,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const clientFor = (target: ServiceName) => serviceClient(urlOf(target), token, config.rpcTimeoutMs);
 
     const routes: ((router: ConnectRouter) => void)[] = [];
-    const relays: OutboxRelay[] = [];
-    const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService } = {};
+    const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
+    const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
     const relayFor = (name: RunnableService) => {
       const relay = new OutboxRelay(orms[name] as Orm, { schema: name, bus, logger: logger.child({ relay: name }) });
-      relays.push(relay);
+      relays[name] = relay;
       return relay;
     };
 
@@ -161,6 +184,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       routes.push(checkoutRoutes(service));
     }
 
+    if (orms.notification) {
+      const service = new NotificationService(
+        orms.notification.em,
+        channelFor(config, logger),
+        logger.child({ service: "notification" }),
+        config.notifyMaxAttempts,
+        orderEventJson,
+      );
+      started.notification = service;
+      routes.push(notificationRoutes(service));
+    }
+
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
     const server = await startRpcServer(config.host, config.port ?? (services.length === 1 ? DEFAULT_PORTS[services[0] as RunnableService] : 50600), {
@@ -172,17 +207,24 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       interceptors: [observabilityInterceptor(logger), authInterceptor(tokens)],
       health,
       logger,
+      metrics: () => outboxMetrics(relays),
     });
     self = server;
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
 
-    for (const relay of relays) {
+    for (const relay of Object.values(relays)) {
       relay.start();
       cleanup.push(() => relay.stop());
     }
     const subscriptions: Subscription[] = [];
     if (started.checkout) subscriptions.push(await consumeBookingEvents(bus, started.checkout));
+    if (started.notification) {
+      const notifications = started.notification;
+      subscriptions.push(await consumeOrderEvents(bus, notifications));
+      notifications.start();
+      cleanup.push(() => notifications.stop());
+    }
     cleanup.push(async () => {
       for (const s of subscriptions) await s.close();
     });
@@ -218,12 +260,42 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       jwtSecret,
       bus,
       orms,
+      relays,
       ...started,
       close,
     };
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+/** Outbox lag per service schema, in the Prometheus text format. */
+async function outboxMetrics(relays: Partial<Record<RunnableService, OutboxRelay>>): Promise<string> {
+  const lines = [
+    "# HELP ticketing_outbox_pending Events committed to the outbox and not yet published.",
+    "# TYPE ticketing_outbox_pending gauge",
+  ];
+  const oldest = [
+    "# HELP ticketing_outbox_oldest_seconds Age of the oldest unpublished outbox event.",
+    "# TYPE ticketing_outbox_oldest_seconds gauge",
+  ];
+  for (const [schema, relay] of Object.entries(relays)) {
+    const lag = await relay.lag();
+    lines.push(`ticketing_outbox_pending{schema="${schema}"} ${lag.pending}`);
+    oldest.push(`ticketing_outbox_oldest_seconds{schema="${schema}"} ${lag.oldestSeconds}`);
+  }
+  return `${[...lines, ...oldest].join("\n")}\n`;
+}
+
+function channelFor(config: Config, logger: Logger): Channel {
+  switch (config.notifyChannel) {
+    case "webhook":
+      return webhookChannel(config.webhookUrl as string, config.webhookSecret as string);
+    case "email":
+      return emailChannel(config.smtpUrl as string, config.emailFrom);
+    default:
+      return logChannel(logger.child({ channel: "log" }));
   }
 }
 

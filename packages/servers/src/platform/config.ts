@@ -40,6 +40,18 @@ export interface Config {
   logLevel: string;
   /** Kafka bootstrap servers; empty means the in-process bus. */
   kafkaBrokers: string[];
+  /** Partitions of the topics created at start. */
+  kafkaPartitions: number;
+  /** Notification delivery channel. */
+  notifyChannel: "log" | "webhook" | "email";
+  /** Webhook channel: where to POST, and the HMAC-SHA256 key. */
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  /** E-mail channel: SMTP server URL (smtp://host:port) and sender. */
+  smtpUrl: string | undefined;
+  emailFrom: string;
+  /** Delivery attempts before a notification is marked FAILED. */
+  notifyMaxAttempts: number;
 }
 
 interface Variable {
@@ -64,6 +76,13 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
   { name: "TICKETING_LOG_LEVEL", default: "info", description: "pino log level: trace, debug, info, warn, error, fatal, silent" },
   { name: "TICKETING_KAFKA_BROKERS", default: "(in-process bus)", description: "comma-separated Kafka bootstrap servers. KAFKA_BROKERS is read too" },
+  { name: "TICKETING_KAFKA_PARTITIONS", default: "6", description: "partitions of the topics created at start" },
+  { name: "TICKETING_NOTIFY_CHANNEL", default: "log", description: "how buyers are notified: log, webhook or email" },
+  { name: "TICKETING_NOTIFY_WEBHOOK_URL", default: "(none)", description: "webhook channel: URL each notification is POSTed to" },
+  { name: "TICKETING_NOTIFY_WEBHOOK_SECRET", default: "(none)", description: "webhook channel: HMAC-SHA256 key of the x-ticketing-signature header (at least 16 characters)" },
+  { name: "TICKETING_SMTP_URL", default: "(none)", description: "email channel: SMTP server, e.g. smtp://mail.local:25" },
+  { name: "TICKETING_NOTIFY_EMAIL_FROM", default: "tickets@ticketing.local", description: "email channel: sender address" },
+  { name: "TICKETING_NOTIFY_MAX_ATTEMPTS", default: "6", description: "delivery attempts (with backoff) before a notification is FAILED" },
 ];
 
 export class ConfigError extends Error {
@@ -148,6 +167,18 @@ export function loadConfig(env: Env = process.env): Config {
     if (!/^[\w.-]+:\d+$/.test(broker)) problems.push(`TICKETING_KAFKA_BROKERS: "${broker}" is not host:port`);
   }
 
+  const notifyChannel = (read("TICKETING_NOTIFY_CHANNEL") ?? "log") as Config["notifyChannel"];
+  if (!["log", "webhook", "email"].includes(notifyChannel)) {
+    problems.push(`TICKETING_NOTIFY_CHANNEL=${notifyChannel}: must be log, webhook or email`);
+  }
+  const webhookUrl = url("TICKETING_NOTIFY_WEBHOOK_URL", undefined, ["http:", "https:"]);
+  const webhookSecret = read("TICKETING_NOTIFY_WEBHOOK_SECRET");
+  if (notifyChannel === "webhook" && (!webhookUrl || !webhookSecret || webhookSecret.length < 16)) {
+    problems.push("TICKETING_NOTIFY_WEBHOOK_URL and TICKETING_NOTIFY_WEBHOOK_SECRET (16+ characters): required by the webhook channel");
+  }
+  const smtpUrl = url("TICKETING_SMTP_URL", undefined, ["smtp:", "smtps:"]);
+  if (notifyChannel === "email" && !smtpUrl) problems.push("TICKETING_SMTP_URL: required by the email channel");
+
   const config: Config = {
     host,
     port,
@@ -162,6 +193,13 @@ export function loadConfig(env: Env = process.env): Config {
     expiryBatchSize: int("TICKETING_EXPIRY_BATCH_SIZE", 500, 1, 10_000),
     logLevel,
     kafkaBrokers: brokers,
+    kafkaPartitions: int("TICKETING_KAFKA_PARTITIONS", 6, 1, 1000),
+    notifyChannel,
+    webhookUrl,
+    webhookSecret,
+    smtpUrl,
+    emailFrom: read("TICKETING_NOTIFY_EMAIL_FROM") ?? "tickets@ticketing.local",
+    notifyMaxAttempts: int("TICKETING_NOTIFY_MAX_ATTEMPTS", 6, 1, 100),
   };
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join("\n  - ")}`);

@@ -1,10 +1,10 @@
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type { Constructor, EntitySchema } from "@mikro-orm/core";
 import { Migration, Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
 import { sql } from "kysely";
 import type { Logger } from "./logger.js";
+import { servePglite } from "./pglite-server.js";
 
 export type Orm = MikroORM;
 export type Em = Orm["em"];
@@ -74,15 +74,13 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres(dataDir: string | undefined, maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string | undefined): Promise<EmbeddedPostgres> {
   const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections });
-  await server.start();
-  const conn = server.getServerConn();
+  const server = await servePglite(db);
   return {
-    url: `postgres://postgres:postgres@${conn}/postgres`,
+    url: server.url,
     async close() {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

@@ -40,7 +40,8 @@ export interface RelayOptions {
 /**
  * Publishes outbox rows. Rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction, published, then marked
  * published in the same transaction; a crash between publish and commit publishes the batch again (at least once),
- * which consumers absorb by event id.
+ * which consumers absorb by event id. Several relays (replicas) may run; a transaction-scoped advisory lock lets one
+ * of them publish a schema's rows at a time, so events leave in commit (id) order.
  */
 export class OutboxRelay {
   #timer: NodeJS.Timeout | undefined;
@@ -115,6 +116,11 @@ export class OutboxRelay {
     const table = sql.table(`${this.options.schema}.outbox`);
     return this.orm.em.fork().transactional(async (tx) => {
       const db = tx.getKysely();
+      // One publisher per schema at a time keeps each order's events in commit order across relays; a relay
+      // that finds the lock taken skips this pass (the other one is publishing).
+      const { rows: lock } = await sql<{ locked: boolean }>`
+        select pg_try_advisory_xact_lock(hashtext(${`ticketing.outbox.${this.options.schema}`})) as locked`.execute(db);
+      if (!lock[0]?.locked) return 0;
       const { rows } = await sql<OutboxRow>`
         select id, event_id, topic, key, type, payload from ${table}
         where published_at is null order by id limit ${this.#batchSize} for update skip locked`.execute(db);

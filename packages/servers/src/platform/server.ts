@@ -14,6 +14,8 @@ export interface RpcServerOptions {
   interceptors: Interceptor[];
   health: HealthState;
   logger: Logger;
+  /** Prometheus text for GET /metrics. */
+  metrics?: () => Promise<string>;
 }
 
 export interface RpcServer {
@@ -27,7 +29,8 @@ export interface RpcServer {
 /**
  * Serves the routes on ONE port for every client: gRPC over HTTP/2 (h2c, prior knowledge), and Connect and
  * gRPC-web over HTTP/1.1 for browsers and curl. The first bytes of each connection decide which server gets it.
- * GET /healthz (alive) and /readyz (serving) answer plain HTTP on the same port for probes.
+ * GET /healthz (alive) and /readyz (serving) answer plain HTTP on the same port for probes, and GET /metrics the
+ * Prometheus text of `options.metrics`.
  */
 export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
   const rpc = connectNodeAdapter({
@@ -42,6 +45,20 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
       const plain = res as http.ServerResponse;
       plain.writeHead(ok ? 200 : 503, { "content-type": "text/plain" });
       plain.end(ok ? "ok\n" : "not serving\n");
+      return;
+    }
+    if (req.method === "GET" && req.url === "/metrics" && options.metrics) {
+      const plain = res as http.ServerResponse;
+      options.metrics().then(
+        (text) => {
+          plain.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+          plain.end(text);
+        },
+        () => {
+          plain.writeHead(500);
+          plain.end();
+        },
+      );
       return;
     }
     rpc(req as http.IncomingMessage, res as http.ServerResponse);

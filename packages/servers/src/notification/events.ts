@@ -1,0 +1,52 @@
+import { fromBinary, toJson } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { checkout as pb } from "@ticketing/sdk";
+import { TOPICS, type Bus, type Subscription } from "../platform/bus.js";
+import type { OrderEventKind } from "./domain/templates.js";
+import type { NotificationService } from "./service.js";
+
+export const NOTIFICATION_GROUP = "ticketing-notification";
+
+const KINDS: Partial<Record<pb.OrderEventType, OrderEventKind>> = {
+  [pb.OrderEventType.PLACED]: "PLACED",
+  [pb.OrderEventType.PAID]: "PAID",
+  [pb.OrderEventType.CANCELLED]: "CANCELLED",
+  [pb.OrderEventType.EXPIRED]: "EXPIRED",
+  [pb.OrderEventType.FAILED]: "FAILED",
+};
+
+/** An OrderEvent's bytes as proto JSON (for webhook bodies). */
+export const orderEventJson = (payload: Uint8Array) => toJson(pb.OrderEventSchema, fromBinary(pb.OrderEventSchema, payload));
+
+/**
+ * Consumes order events and stores a notification for each. A message that is not a valid OrderEvent throws, so
+ * the bus retries it and then dead-letters it.
+ */
+export function consumeOrderEvents(bus: Bus, service: NotificationService): Promise<Subscription> {
+  return bus.subscribe({
+    topic: TOPICS.orderEvents,
+    group: NOTIFICATION_GROUP,
+    handle: async (message) => {
+      const event = fromBinary(pb.OrderEventSchema, message.value);
+      const kind = KINDS[event.type];
+      if (!kind || !event.order || !event.eventId) {
+        throw new Error(`not a usable OrderEvent (type ${event.type}, event id "${event.eventId}")`);
+      }
+      const order = event.order;
+      await service.record({
+        eventId: event.eventId,
+        kind,
+        userId: order.userId,
+        payload: message.value,
+        facts: {
+          orderId: event.orderId,
+          totalMinor: order.total?.amountMinor ?? 0n,
+          currency: order.total?.currency ?? "",
+          expiresAt: order.expiresAt ? timestampDate(order.expiresAt) : undefined,
+          reason: order.statusReason,
+          lines: order.items.map((i) => ({ name: i.ticketName, quantity: i.quantity })),
+        },
+      });
+    },
+  });
+}

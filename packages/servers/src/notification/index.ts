@@ -1,0 +1,10 @@
+import type { ServiceSchema } from "../platform/db.js";
+import { notificationEntities } from "./entities.js";
+import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
+
+/** The notification service's schema, entities and migrations, in order. */
+export const notificationSchema: ServiceSchema = {
+  schema: "notification",
+  entities: notificationEntities,
+  migrations: [{ name: "Migration20261124000000_initial", class: Migration20261124000000_initial }],
+};

@@ -1,0 +1,42 @@
+import { Migration } from "@mikro-orm/migrations";
+import { outboxDdl } from "../../platform/outbox-entities.js";
+
+/** One notification per order event (unique source event), its delivery state and its delivery log. */
+export class Migration20261124000000_initial extends Migration {
+  override up(): void {
+    this.addSql(`create table notification.notification (
+      id uuid primary key,
+      source_event_id uuid not null,
+      order_id uuid not null,
+      user_id text not null,
+      order_event_type text not null,
+      channel text not null,
+      delivery_status text not null,
+      attempts integer not null default 0,
+      last_error text not null default '',
+      subject text not null,
+      body text not null,
+      payload bytea not null,
+      next_attempt_at timestamptz not null default now(),
+      created_at timestamptz not null default now(),
+      delivered_at timestamptz null,
+      constraint notification_one_per_event unique (source_event_id),
+      constraint notification_channel_known check (channel in ('LOG', 'WEBHOOK', 'EMAIL')),
+      constraint notification_status_known check (delivery_status in ('PENDING', 'DELIVERED', 'FAILED')),
+      constraint notification_attempts_non_negative check (attempts >= 0)
+    )`);
+    this.addSql(`create index notification_order_index on notification.notification (order_id, created_at desc, id desc)`);
+    this.addSql(`create index notification_user_index on notification.notification (user_id, created_at desc, id desc)`);
+    this.addSql(`create index notification_due_index on notification.notification (next_attempt_at) where delivery_status = 'PENDING'`);
+    this.addSql(`create table notification.delivery_attempt (
+      id bigserial primary key,
+      notification_id uuid not null references notification.notification (id) on delete cascade,
+      attempt integer not null,
+      at timestamptz not null default now(),
+      outcome text not null,
+      detail text not null
+    )`);
+    this.addSql(`create index delivery_attempt_notification_index on notification.delivery_attempt (notification_id, attempt)`);
+    for (const ddl of outboxDdl("notification")) this.addSql(ddl);
+  }
+}

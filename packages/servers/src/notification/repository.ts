@@ -1,0 +1,129 @@
+import { sql, type Kysely } from "kysely";
+import type { Em } from "../platform/db.js";
+
+type Db = Kysely<unknown>;
+const db = (em: Em): Db => em.getKysely() as unknown as Db;
+
+export type DeliveryStatus = "PENDING" | "DELIVERED" | "FAILED";
+
+export interface NotificationRecord {
+  id: string;
+  sourceEventId: string;
+  orderId: string;
+  userId: string;
+  orderEventType: string;
+  channel: "LOG" | "WEBHOOK" | "EMAIL";
+  deliveryStatus: DeliveryStatus;
+  attempts: number;
+  lastError: string;
+  subject: string;
+  body: string;
+  payload: Uint8Array;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+interface Row {
+  id: string;
+  source_event_id: string;
+  order_id: string;
+  user_id: string;
+  order_event_type: string;
+  channel: NotificationRecord["channel"];
+  delivery_status: DeliveryStatus;
+  attempts: number;
+  last_error: string;
+  subject: string;
+  body: string;
+  payload: Buffer;
+  created_at: Date | string;
+  delivered_at: Date | string | null;
+}
+
+const toRecord = (r: Row): NotificationRecord => ({
+  id: r.id,
+  sourceEventId: r.source_event_id,
+  orderId: r.order_id,
+  userId: r.user_id,
+  orderEventType: r.order_event_type,
+  channel: r.channel,
+  deliveryStatus: r.delivery_status,
+  attempts: r.attempts,
+  lastError: r.last_error,
+  subject: r.subject,
+  body: r.body,
+  payload: new Uint8Array(r.payload),
+  createdAt: new Date(r.created_at),
+  deliveredAt: r.delivered_at ? new Date(r.delivered_at) : null,
+});
+
+/** Stores a notification unless one exists for the same source event; true when this call stored it. */
+export async function insertOnce(em: Em, n: Omit<NotificationRecord, "attempts" | "lastError" | "createdAt" | "deliveredAt" | "deliveryStatus">): Promise<boolean> {
+  const { rows } = await sql`
+    insert into notification.notification
+      (id, source_event_id, order_id, user_id, order_event_type, channel, delivery_status, subject, body, payload)
+    values (${n.id}::uuid, ${n.sourceEventId}::uuid, ${n.orderId}::uuid, ${n.userId}, ${n.orderEventType}, ${n.channel},
+            'PENDING', ${n.subject}, ${n.body}, ${Buffer.from(n.payload)})
+    on conflict (source_event_id) do nothing returning id`.execute(db(em));
+  return rows.length === 1;
+}
+
+/**
+ * Claims up to `limit` due PENDING notifications for one delivery attempt each: counts the attempt and leases the
+ * row for `leaseSeconds`, in one statement with SKIP LOCKED, so several workers never deliver the same attempt.
+ */
+export async function claimDue(em: Em, limit: number, leaseSeconds: number): Promise<NotificationRecord[]> {
+  const { rows } = await sql<Row>`
+    update notification.notification n
+    set attempts = n.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
+    where n.id in (
+      select id from notification.notification
+      where delivery_status = 'PENDING' and next_attempt_at <= now()
+      order by next_attempt_at, id limit ${limit} for update skip locked
+    )
+    returning n.*`.execute(db(em));
+  return rows.map(toRecord).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+export async function recordAttempt(
+  em: Em,
+  n: NotificationRecord,
+  outcome: "DELIVERED" | "RETRY" | "FAILED",
+  detail: string,
+  retryInSeconds: number,
+): Promise<void> {
+  await sql`
+    update notification.notification set
+      delivery_status = ${outcome === "RETRY" ? "PENDING" : outcome},
+      last_error = ${outcome === "DELIVERED" ? "" : detail},
+      delivered_at = case when ${outcome} = 'DELIVERED' then now() else null end,
+      next_attempt_at = now() + make_interval(secs => ${retryInSeconds})
+    where id = ${n.id}::uuid`.execute(db(em));
+  await sql`
+    insert into notification.delivery_attempt (notification_id, attempt, outcome, detail)
+    values (${n.id}::uuid, ${n.attempts}, ${outcome}, ${detail.slice(0, 2000)})`.execute(db(em));
+}
+
+/** Newest first after the (created_at, id) key, by order and/or user. */
+export async function list(
+  em: Em,
+  filter: { orderId?: string | undefined; userId?: string | undefined },
+  after: string[] | undefined,
+  limit: number,
+): Promise<NotificationRecord[]> {
+  const { rows } = await sql<Row>`
+    select * from notification.notification
+    where (${filter.orderId ?? null}::uuid is null or order_id = ${filter.orderId ?? null}::uuid)
+      and (${filter.userId ?? null}::text is null or user_id = ${filter.userId ?? null}::text)
+      and (${after?.[0] ?? null}::timestamptz is null
+           or (created_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
+    order by created_at desc, id desc limit ${limit}`.execute(db(em));
+  return rows.map(toRecord);
+}
+
+export async function attemptsOf(em: Em, notificationId: string): Promise<{ attempt: number; outcome: string; detail: string }[]> {
+  const { rows } = await sql<{ attempt: number; outcome: string; detail: string }>`
+    select attempt, outcome, detail from notification.delivery_attempt
+    where notification_id = ${notificationId}::uuid order by id`.execute(db(em));
+  return rows;
+}

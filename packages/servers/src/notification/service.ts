@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import type { Caller } from "../platform/auth.js";
+import type { Em } from "../platform/db.js";
+import { DomainError } from "../platform/errors.js";
+import type { Logger } from "../platform/logger.js";
+import { PermanentDeliveryError, type Channel } from "./channels.js";
+import { render, type OrderEventKind, type OrderFacts } from "./domain/templates.js";
+import * as repo from "./repository.js";
+
+/** An order event as the notification service needs it. */
+export interface OrderChange {
+  eventId: string;
+  kind: OrderEventKind;
+  userId: string;
+  facts: OrderFacts;
+  /** The event itself, serialized, kept with the notification. */
+  payload: Uint8Array;
+}
+
+/** Stores one notification per order change and delivers it through the configured channel. */
+export class NotificationService {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(
+    private readonly em: Em,
+    private readonly channel: Channel,
+    private readonly logger: Logger,
+    private readonly maxAttempts: number,
+    /** Turns a stored event payload into the JSON a webhook receives. */
+    private readonly toJson: (payload: Uint8Array) => unknown,
+    private readonly backoffBaseMs = 1000,
+  ) {}
+
+  /**
+   * Stores the notification for an order change, at most once per event id (Kafka delivers at least once).
+   * Returns whether it was new. Delivery happens afterwards, in the worker.
+   */
+  async record(change: OrderChange): Promise<boolean> {
+    const { subject, body } = render(change.kind, change.facts);
+    const stored = await repo.insertOnce(this.em.fork(), {
+      id: randomUUID(),
+      sourceEventId: change.eventId,
+      orderId: change.facts.orderId,
+      userId: change.userId,
+      orderEventType: `ORDER_EVENT_TYPE_${change.kind}`,
+      channel: this.channel.name,
+      subject,
+      body,
+      payload: change.payload,
+    });
+    if (stored) this.wake();
+    return stored;
+  }
+
+  list(caller: Caller, filter: { orderId?: string | undefined; userId?: string | undefined }, after: string[] | undefined, limit: number) {
+    if (caller.role === "customer") {
+      if (filter.userId && filter.userId !== caller.sub) {
+        throw new DomainError("PermissionDenied", "customers can list only their own notifications");
+      }
+      return repo.list(this.em.fork(), { orderId: filter.orderId, userId: caller.sub }, after, limit);
+    }
+    return repo.list(this.em.fork(), filter, after, limit);
+  }
+
+  /** Starts the delivery worker: it polls every `pollMs` and is woken at once by new notifications. */
+  start(pollMs = 1000): void {
+    this.#stopped = false;
+    this.#schedule(0, pollMs);
+  }
+
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) this.#again = true;
+    else this.#schedule(0, 1000);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+    await this.channel.close?.();
+  }
+
+  #schedule(ms: number, pollMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#running = this.deliverDue()
+        .then(() => undefined)
+        .catch((err: unknown) => this.logger.error({ err }, "notification delivery pass failed"))
+        .finally(() => {
+          this.#running = undefined;
+          if (this.#stopped) return;
+          const again = this.#again;
+          this.#again = false;
+          this.#schedule(again ? 0 : pollMs, pollMs);
+        });
+    }, ms);
+    this.#timer.unref();
+  }
+
+  /** One delivery pass over due notifications; returns how many were attempted. */
+  async deliverDue(batch = 20): Promise<number> {
+    let attempted = 0;
+    for (;;) {
+      const due = await repo.claimDue(this.em.fork(), batch, 60);
+      if (due.length === 0) return attempted;
+      attempted += due.length;
+      for (const n of due) await this.#deliver(n);
+    }
+  }
+
+  async #deliver(n: repo.NotificationRecord): Promise<void> {
+    try {
+      const detail = await this.channel.deliver({
+        notificationId: n.id,
+        sourceEventId: n.sourceEventId,
+        orderId: n.orderId,
+        userId: n.userId,
+        eventType: n.orderEventType,
+        subject: n.subject,
+        body: n.body,
+        event: this.toJson(n.payload),
+      });
+      await repo.recordAttempt(this.em.fork(), n, "DELIVERED", detail, 0);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const giveUp = err instanceof PermanentDeliveryError || n.attempts >= this.maxAttempts;
+      const retryIn = Math.min(300, (this.backoffBaseMs / 1000) * 2 ** (n.attempts - 1));
+      await repo.recordAttempt(this.em.fork(), n, giveUp ? "FAILED" : "RETRY", message, giveUp ? 0 : retryIn);
+      this.logger.warn({ notificationId: n.id, attempt: n.attempts, giveUp, error: message }, "notification delivery failed");
+    }
+  }
+}

@@ -1,0 +1,239 @@
+import {
+  Admin,
+  Consumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  Producer,
+  compatibilityPartitioner,
+  stringDeserializer,
+  stringSerializer,
+  type Message,
+  type MessagesStream,
+} from "@platformatic/kafka";
+import { TOPICS, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from "./bus.js";
+import type { Logger } from "./logger.js";
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** Partitions of every topic created at start. */
+  partitions?: number;
+  replicas?: number;
+  /** How long start-up may wait for a broker before failing with a clear error. */
+  startTimeoutMs?: number;
+  /** Consumer session timeout; lower in tests so a restarted member rejoins quickly. */
+  sessionTimeoutMs?: number;
+  /** Attempts before a failing message goes to the dead-letter topic. */
+  maxAttempts?: number;
+}
+
+/** The dead-letter topic of a topic: messages a consumer gave up on, with the error in a header. */
+export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+
+const HEADER_TYPE = "event-type";
+const HEADER_ID = "event-id";
+
+type StringKeyed = Producer<string, Buffer, string, string>;
+
+/**
+ * The bus on Apache Kafka (@platformatic/kafka). Topics are created at start; keys are order ids, partitioned as the
+ * Java client does (murmur2), so one order's events stay in order on one partition; values are protobuf bytes with
+ * the event type and id in headers. Consumers commit an offset only after the handler — which commits its own
+ * transaction — returned, and send a message that keeps failing to the dead-letter topic with its error.
+ */
+export class KafkaBus implements Bus {
+  readonly #subscriptions = new Set<KafkaSubscription>();
+
+  private constructor(
+    private readonly options: Required<Omit<KafkaBusOptions, "logger">> & { logger: Logger },
+    private readonly producer: StringKeyed,
+  ) {}
+
+  static async connect(options: KafkaBusOptions): Promise<KafkaBus> {
+    const full = {
+      partitions: 6,
+      replicas: 1,
+      startTimeoutMs: 15_000,
+      sessionTimeoutMs: 30_000,
+      maxAttempts: 5,
+      ...options,
+    };
+    const base = { clientId: full.clientId, bootstrapBrokers: full.brokers, retries: 3, retryDelay: 250, timeout: 5000 };
+    const admin = new Admin(base);
+    const producer: StringKeyed = new Producer({
+      ...base,
+      idempotent: true,
+      // Idempotent mode retries forever without a broker when retries ≤ 1; start-up is bounded below instead.
+      retries: 3,
+      partitioner: compatibilityPartitioner,
+      serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ensureTopics(admin, full.partitions, full.replicas),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no Kafka broker answered at ${full.brokers.join(",")} within ${full.startTimeoutMs} ms`)),
+            full.startTimeoutMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      await Promise.allSettled([admin.close(), producer.close(true)]);
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new Error(`cannot reach Kafka at ${full.brokers.join(",")}: ${reason}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    await admin.close();
+    return new KafkaBus(full, producer);
+  }
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({
+      messages: messages.map((m) => ({
+        topic: m.topic,
+        key: m.key,
+        value: Buffer.from(m.value),
+        headers: { [HEADER_TYPE]: m.type, [HEADER_ID]: m.eventId },
+      })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = new Consumer<string, Buffer, string, string>({
+      clientId: this.options.clientId,
+      bootstrapBrokers: this.options.brokers,
+      groupId: options.group,
+      autocommit: false,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.options.sessionTimeoutMs / 3)),
+      deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+    });
+    const stream = await consumer.consume({
+      topics: [options.topic],
+      // Without COMMITTED a new group starts at the end and misses what was published before it joined.
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      maxWaitTime: 500,
+    });
+    const subscription = new KafkaSubscription(consumer, stream, options, this);
+    this.#subscriptions.add(subscription);
+    subscription.done.finally(() => this.#subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  /** Sends a message that could not be handled to the topic's dead-letter topic, with the reason. */
+  async deadLetter(message: BusMessage, group: string, error: string, attempts: number): Promise<void> {
+    await this.producer.send({
+      messages: [
+        {
+          topic: deadLetterTopic(message.topic),
+          key: message.key,
+          value: Buffer.from(message.value),
+          headers: {
+            [HEADER_TYPE]: message.type,
+            [HEADER_ID]: message.eventId,
+            "consumer-group": group,
+            error: error.slice(0, 1000),
+            attempts: String(attempts),
+          },
+        },
+      ],
+    });
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  get maxAttempts(): number {
+    return this.options.maxAttempts;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((s) => s.close()));
+    await this.producer.close();
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  readonly done: Promise<void>;
+  #closing = false;
+
+  constructor(
+    private readonly consumer: Consumer<string, Buffer, string, string>,
+    private readonly stream: MessagesStream<string, Buffer, string, string>,
+    private readonly options: SubscribeOptions,
+    private readonly bus: KafkaBus,
+  ) {
+    this.done = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    const log = this.bus.logger.child({ topic: this.options.topic, group: this.options.group });
+    try {
+      for await (const raw of this.stream) {
+        const message = raw as Message<string, Buffer, string, string>;
+        const busMessage: BusMessage = {
+          topic: message.topic,
+          key: message.key,
+          type: message.headers.get(HEADER_TYPE) ?? "",
+          eventId: message.headers.get(HEADER_ID) ?? "",
+          value: new Uint8Array(message.value),
+        };
+        await this.#handle(busMessage, log);
+        await message.commit();
+        if (this.#closing) break;
+      }
+    } catch (err) {
+      if (!this.#closing) log.error({ err }, "consumer stopped");
+    }
+  }
+
+  async #handle(message: BusMessage, log: Logger): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.handle(message);
+        return;
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        if (attempt >= this.bus.maxAttempts) {
+          log.error({ eventId: message.eventId, attempts: attempt, error }, "message dead-lettered");
+          await this.bus.deadLetter(message, this.options.group, error, attempt);
+          return;
+        }
+        log.warn({ eventId: message.eventId, attempt, error }, "message handler failed; retrying");
+        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return this.done;
+    this.#closing = true;
+    // The stream first (it flushes pending commits), then the consumer (it leaves the group).
+    await this.stream.close().catch(() => undefined);
+    await this.consumer.close().catch(() => undefined);
+    await this.done;
+  }
+}
+
+async function ensureTopics(admin: Admin, partitions: number, replicas: number): Promise<void> {
+  const wanted = Object.values(TOPICS).flatMap((t) => [t, deadLetterTopic(t)]);
+  const existing = new Set(await admin.listTopics());
+  const missing = wanted.filter((t) => !existing.has(t));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, partitions, replicas });
+  } catch (err) {
+    // Another process created them first.
+    if (!String((err as Error).message ?? err).match(/already exists/i)) {
+      const after = new Set(await admin.listTopics());
+      if (missing.some((t) => !after.has(t))) throw err;
+    }
+  }
+}
