@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop start stop clean
+.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -46,8 +46,10 @@ build: $(STAMP) ## Compile every package (tsc -b); ticketctl and ticketing-serve
 typecheck: $(STAMP) ## Type-check every package, tests included (tsc -b)
 	npx tsc -b
 
-test: $(STAMP) ## Run every test (starts the local PostgreSQL first) and print "N passed, N failed"
+test: $(STAMP) ## Run every test (builds, starts the local PostgreSQL and Kafka first); prints "N passed, N failed"
 	@./scripts/postgres.sh start >/dev/null
+	@./scripts/kafka.sh start >/dev/null
+	npx tsc -b
 	node scripts/run-tests.mjs
 
 test-unit: $(STAMP) ## Run the tests that need no database (no *.integration.test.ts)
@@ -58,6 +60,12 @@ db-start: ## Start the local PostgreSQL (Debian cluster) with the ticketing role
 
 db-stop: ## Stop the local PostgreSQL
 	./scripts/postgres.sh stop
+
+kafka-start: ## Start a local single-node Kafka on 127.0.0.1:9092 (jars fetched from Maven Central once)
+	./scripts/kafka.sh start
+
+kafka-stop: ## Stop the local Kafka
+	./scripts/kafka.sh stop
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	node scripts/start.mjs

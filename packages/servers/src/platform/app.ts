@@ -114,6 +114,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             brokers: config.kafkaBrokers,
             clientId: `ticketing-${services.join("-")}`,
             partitions: config.kafkaPartitions,
+            namespace: config.kafkaNamespace,
+            sessionTimeoutMs: config.kafkaSessionTimeoutMs,
             logger: logger.child({ component: "kafka" }),
           })
         : new InProcessBus(logger.child({ component: "bus" })));

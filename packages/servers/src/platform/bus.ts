@@ -17,6 +17,8 @@ export interface BusMessage {
   eventId: string;
   /** Serialized protobuf message. */
   value: Uint8Array;
+  /** Every header as received (consumers only): `error` and `attempts` on dead letters, for example. */
+  headers?: Record<string, string>;
 }
 
 export interface Subscription {

@@ -42,6 +42,10 @@ export interface Config {
   kafkaBrokers: string[];
   /** Partitions of the topics created at start. */
   kafkaPartitions: number;
+  /** Prefix of topics and consumer groups. */
+  kafkaNamespace: string;
+  /** Consumer group session timeout. */
+  kafkaSessionTimeoutMs: number;
   /** Notification delivery channel. */
   notifyChannel: "log" | "webhook" | "email";
   /** Webhook channel: where to POST, and the HMAC-SHA256 key. */
@@ -77,6 +81,8 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_LOG_LEVEL", default: "info", description: "pino log level: trace, debug, info, warn, error, fatal, silent" },
   { name: "TICKETING_KAFKA_BROKERS", default: "(in-process bus)", description: "comma-separated Kafka bootstrap servers. KAFKA_BROKERS is read too" },
   { name: "TICKETING_KAFKA_PARTITIONS", default: "6", description: "partitions of the topics created at start" },
+  { name: "TICKETING_KAFKA_NAMESPACE", default: "(none)", description: "prefix of every topic and consumer group, to share a cluster between deployments" },
+  { name: "TICKETING_KAFKA_SESSION_TIMEOUT_MS", default: "30000", description: "consumer group session timeout: how soon a dead consumer's partitions move on" },
   { name: "TICKETING_NOTIFY_CHANNEL", default: "log", description: "how buyers are notified: log, webhook or email" },
   { name: "TICKETING_NOTIFY_WEBHOOK_URL", default: "(none)", description: "webhook channel: URL each notification is POSTed to" },
   { name: "TICKETING_NOTIFY_WEBHOOK_SECRET", default: "(none)", description: "webhook channel: HMAC-SHA256 key of the x-ticketing-signature header (at least 16 characters)" },
@@ -194,6 +200,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     kafkaBrokers: brokers,
     kafkaPartitions: int("TICKETING_KAFKA_PARTITIONS", 6, 1, 1000),
+    kafkaNamespace: read("TICKETING_KAFKA_NAMESPACE") ?? "",
+    kafkaSessionTimeoutMs: int("TICKETING_KAFKA_SESSION_TIMEOUT_MS", 30_000, 6000, 300_000),
     notifyChannel,
     webhookUrl,
     webhookSecret,

@@ -26,6 +26,8 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** Attempts before a failing message goes to the dead-letter topic. */
   maxAttempts?: number;
+  /** Prefix of every topic and consumer group, so several deployments (or test runs) can share a cluster. */
+  namespace?: string;
 }
 
 /** The dead-letter topic of a topic: messages a consumer gave up on, with the error in a header. */
@@ -57,6 +59,7 @@ export class KafkaBus implements Bus {
       startTimeoutMs: 15_000,
       sessionTimeoutMs: 30_000,
       maxAttempts: 5,
+      namespace: "",
       ...options,
     };
     const base = { clientId: full.clientId, bootstrapBrokers: full.brokers, retries: 3, retryDelay: 250, timeout: 5000 };
@@ -72,7 +75,7 @@ export class KafkaBus implements Bus {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        ensureTopics(admin, full.partitions, full.replicas),
+        ensureTopics(admin, full.namespace, full.partitions, full.replicas),
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no Kafka broker answered at ${full.brokers.join(",")} within ${full.startTimeoutMs} ms`)),
@@ -95,7 +98,7 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     await this.producer.send({
       messages: messages.map((m) => ({
-        topic: m.topic,
+        topic: this.physical(m.topic),
         key: m.key,
         value: Buffer.from(m.value),
         headers: { [HEADER_TYPE]: m.type, [HEADER_ID]: m.eventId },
@@ -107,14 +110,14 @@ export class KafkaBus implements Bus {
     const consumer = new Consumer<string, Buffer, string, string>({
       clientId: this.options.clientId,
       bootstrapBrokers: this.options.brokers,
-      groupId: options.group,
+      groupId: this.physical(options.group),
       autocommit: false,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(this.options.sessionTimeoutMs / 3)),
       deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
     const stream = await consumer.consume({
-      topics: [options.topic],
+      topics: [this.physical(options.topic)],
       // Without COMMITTED a new group starts at the end and misses what was published before it joined.
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST,
@@ -131,7 +134,7 @@ export class KafkaBus implements Bus {
     await this.producer.send({
       messages: [
         {
-          topic: deadLetterTopic(message.topic),
+          topic: this.physical(deadLetterTopic(message.topic)),
           key: message.key,
           value: Buffer.from(message.value),
           headers: {
@@ -144,6 +147,16 @@ export class KafkaBus implements Bus {
         },
       ],
     });
+  }
+
+  /** The cluster-side name of a topic or group. */
+  physical(name: string): string {
+    return `${this.options.namespace}${name}`;
+  }
+
+  /** The logical name of a cluster-side topic. */
+  logical(name: string): string {
+    return name.startsWith(this.options.namespace) ? name.slice(this.options.namespace.length) : name;
   }
 
   get logger(): Logger {
@@ -179,11 +192,12 @@ class KafkaSubscription implements Subscription {
       for await (const raw of this.stream) {
         const message = raw as Message<string, Buffer, string, string>;
         const busMessage: BusMessage = {
-          topic: message.topic,
+          topic: this.bus.logical(message.topic),
           key: message.key,
           type: message.headers.get(HEADER_TYPE) ?? "",
           eventId: message.headers.get(HEADER_ID) ?? "",
           value: new Uint8Array(message.value),
+          headers: Object.fromEntries(message.headers),
         };
         await this.#handle(busMessage, log);
         await message.commit();
@@ -222,8 +236,8 @@ class KafkaSubscription implements Subscription {
   }
 }
 
-async function ensureTopics(admin: Admin, partitions: number, replicas: number): Promise<void> {
-  const wanted = Object.values(TOPICS).flatMap((t) => [t, deadLetterTopic(t)]);
+async function ensureTopics(admin: Admin, namespace: string, partitions: number, replicas: number): Promise<void> {
+  const wanted = Object.values(TOPICS).flatMap((t) => [t, deadLetterTopic(t)]).map((t) => `${namespace}${t}`);
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((t) => !existing.has(t));
   if (missing.length === 0) return;

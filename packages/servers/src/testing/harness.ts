@@ -178,3 +178,16 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The Kafka broker the tests use (scripts/kafka.sh starts it). */
+export const TEST_KAFKA_BROKERS = process.env["TICKETING_TEST_KAFKA_BROKERS"] ?? "127.0.0.1:9092";
+
+/** Env for a platform on the test broker, in a namespace of its own so test files never share topics or groups. */
+export function kafkaEnv(namespace = `test-${randomBytes(4).toString("hex")}.`): Record<string, string> {
+  return {
+    TICKETING_KAFKA_BROKERS: TEST_KAFKA_BROKERS,
+    TICKETING_KAFKA_NAMESPACE: namespace,
+    TICKETING_KAFKA_PARTITIONS: "3",
+    TICKETING_KAFKA_SESSION_TIMEOUT_MS: "6000",
+  };
+}
