@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop start stop clean
+.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -66,6 +66,12 @@ kafka-start: ## Start a local single-node Kafka on 127.0.0.1:9092 (jars fetched 
 
 kafka-stop: ## Stop the local Kafka
 	./scripts/kafka.sh stop
+
+bench: $(STAMP) ## Benchmarks that print figures: outbox → Kafka throughput, paid → notified latency
+	@./scripts/postgres.sh start >/dev/null
+	@./scripts/kafka.sh start >/dev/null
+	npx tsc -b
+	node packages/servers/dist/bench/outbox-kafka.js
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	node scripts/start.mjs
