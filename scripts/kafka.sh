@@ -73,8 +73,9 @@ start() {
     return 0
   fi
   if port_open; then
-    say "port $PORT is taken by another process"
-    exit 1
+    say "a broker started elsewhere already answers on 127.0.0.1:$PORT; using it"
+    echo "127.0.0.1:$PORT"
+    return 0
   fi
   fetch
   mkdir -p "$RUN" "$DATA"

@@ -92,8 +92,13 @@ describe("exactly one notification per order change, through a crash of the cons
         const buyer = shop.customer(`crash-${i}`);
         await buyer.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 1 });
         const { order } = await buyer.checkout.placeOrder({});
+        // Every kind of change: placed, then paid, cancelled or expired.
         if (i % 3 === 0) await buyer.checkout.cancelOrder({ orderId: order!.id });
-        else await shop.admin.checkout.markOrderAsPaid({ orderId: order!.id, paymentReference: `crash-${i}` });
+        else if (i % 3 === 1) await shop.admin.checkout.markOrderAsPaid({ orderId: order!.id, paymentReference: `crash-${i}` });
+        else {
+          const { bookings } = await shop.admin.bookings.getBookings({ orderId: order!.id });
+          await shop.admin.bookings.expireBookings({ bookingIds: bookings.map((b) => b.id) });
+        }
       }
     })();
     await eventually(async () => ((await count()).total >= 5 ? true : undefined), 30_000, "the first notifications");
@@ -114,6 +119,15 @@ describe("exactly one notification per order change, through a crash of the cons
     try {
       const { rows } = await c.query<{ source_event_id: string }>("select source_event_id from notification.notification");
       expect(new Set(rows.map((r) => r.source_event_id))).toEqual(new Set(published.map((m) => m.eventId)));
+      const { rows: kinds } = await c.query<{ order_event_type: string; n: string }>(
+        "select order_event_type, count(*) as n from notification.notification group by 1 order by 1",
+      );
+      expect(Object.fromEntries(kinds.map((k) => [k.order_event_type, Number(k.n)]))).toEqual({
+        ORDER_EVENT_TYPE_CANCELLED: 14,
+        ORDER_EVENT_TYPE_EXPIRED: 13,
+        ORDER_EVENT_TYPE_PAID: 13,
+        ORDER_EVENT_TYPE_PLACED: 40,
+      });
     } finally {
       await c.end();
     }
