@@ -1,0 +1,240 @@
+import { Code, booking, checkout, toTicketingError, type TicketingClient } from "@ticketing/sdk";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEventWith, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+
+// Bad input gets a clear error with the right code, never UNKNOWN or INTERNAL, and changes nothing. Several tests
+// reproduce one of the seed system's defects (ARCHITECTURE.md §9) and show it is gone.
+
+let t: TestPlatform;
+beforeAll(async () => {
+  t = await startTestPlatform({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const failure = async (call: Promise<unknown>) => {
+  const outcome = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (outcome === undefined) throw new Error("the call succeeded but should have failed");
+  return toTicketingError(outcome);
+};
+const stockOf = async (ticketId: string) => (await t.admin.bookings.getStock({ ticketId })).stock!;
+const violated = (err: ReturnType<typeof toTicketingError>) => err.details.badRequest?.fieldViolations.map((v) => v.field) ?? [];
+
+describe("quantities: zero, negative and absurd", () => {
+  it("AddToCart, UpdateCart, CreateBooking and CreateStock refuse them and change nothing (seed: negative counts grew stock)", async () => {
+    const { eventId, ticketIds } = await createEventWith(t.admin, 10);
+    const ticketId = ticketIds[0]!;
+    const nia = t.customer("nia");
+    for (const quantity of [0, -1, -5, 101, 1_000_000, 2 ** 31 - 1]) {
+      const err = await failure(nia.checkout.addToCart({ ticketId, quantity }));
+      expect(err.code, `AddToCart ${quantity}`).toBe(Code.InvalidArgument);
+      expect(violated(err)).toEqual(["quantity"]);
+    }
+    for (const quantity of [-1, 101, 2 ** 31 - 1]) {
+      expect((await failure(nia.checkout.updateCart({ ticketId, quantity }))).code, `UpdateCart ${quantity}`).toBe(Code.InvalidArgument);
+    }
+    for (const quantity of [0, -3, 1_000_000]) {
+      const err = await failure(t.admin.bookings.createBooking({ orderId: randomUUID(), items: [{ ticketId, quantity }] }));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(violated(err)).toEqual(["items[0].quantity"]);
+    }
+    for (const total of [0, -5, 1_000_001]) {
+      const err = await failure(t.admin.bookings.createStock({ ticketId: randomUUID(), eventId, total }));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(violated(err)).toEqual(["total"]);
+    }
+    expect(await stockOf(ticketId)).toMatchObject({ total: 10, held: 0, sold: 0, available: 10 });
+    expect((await nia.checkout.getUserCart({})).cart?.items).toEqual([]);
+  });
+
+  it("a cart line cannot grow past 100 tickets", async () => {
+    const { ticketIds } = await createEventWith(t.admin, 500);
+    const ola = t.customer("ola");
+    await ola.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 80 });
+    const err = await failure(ola.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 30 }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect((await ola.checkout.getUserCart({})).cart?.items.map((i) => i.quantity)).toEqual([80]);
+  });
+});
+
+describe("ids", () => {
+  it("malformed ids are INVALID_ARGUMENT naming the field", async () => {
+    const bad = ["", "42", "not-a-uuid", "'; drop table booking.stock; --", `${randomUUID()}x`];
+    const alice = t.customer("alice");
+    const calls: [string, (id: string) => Promise<unknown>][] = [
+      ["event_id", (id) => t.admin.events.getEvent({ eventId: id })],
+      ["ticket_id", (id) => t.admin.events.getTicket({ ticketId: id })],
+      ["order_id", (id) => alice.checkout.getOrder({ orderId: id })],
+      ["ticket_id", (id) => t.admin.bookings.getStock({ ticketId: id })],
+      ["ticket_id", (id) => alice.checkout.addToCart({ ticketId: id, quantity: 1 })],
+      ["order_id", (id) => alice.checkout.cancelOrder({ orderId: id })],
+      ["order_id", (id) => t.admin.checkout.markOrderAsPaid({ orderId: id, paymentReference: "x" })],
+      ["booking_ids[0]", (id) => t.admin.bookings.expireBookings({ bookingIds: [id] })],
+    ];
+    for (const [field, call] of calls) {
+      for (const id of bad) {
+        const err = await failure(call(id));
+        expect(err.code, `${field} "${id}"`).toBe(Code.InvalidArgument);
+        expect(violated(err)).toContain(field);
+      }
+    }
+  });
+
+  it("unknown ids are NOT_FOUND", async () => {
+    const alice = t.customer("alice");
+    const unknown = randomUUID();
+    const calls = [
+      () => t.admin.events.getEvent({ eventId: unknown }),
+      () => t.admin.events.getTicket({ ticketId: unknown }),
+      () => alice.checkout.getOrder({ orderId: unknown }),
+      () => t.admin.bookings.getStock({ ticketId: unknown }),
+      () => alice.checkout.addToCart({ ticketId: unknown, quantity: 1 }),
+      () => t.admin.bookings.deleteStock({ ticketId: unknown }),
+      () => t.admin.bookings.confirmBookings({ orderId: unknown }),
+    ];
+    for (const call of calls) {
+      expect((await failure(call())).code).toBe(Code.NotFound);
+    }
+    const err = await failure(t.admin.bookings.createBooking({ orderId: randomUUID(), items: [{ ticketId: unknown, quantity: 1 }] }));
+    expect(err.code).toBe(Code.NotFound);
+  });
+});
+
+describe("CreateEvent", () => {
+  it("reports every violation of one request at once", async () => {
+    const err = await failure(
+      t.admin.events.createEvent({
+        name: "",
+        startsAt: { seconds: 2_000_000_000n },
+        endsAt: { seconds: 1_999_999_999n },
+        ticketTypes: [
+          { name: "GA", price: { amountMinor: -1n, currency: "EUR" }, capacity: 0 },
+          { name: "VIP", price: { amountMinor: 100n, currency: "euro" }, capacity: 10 },
+        ],
+      }),
+    );
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(violated(err).sort()).toEqual(
+      ["ends_at", "name", "ticket_types[0].capacity", "ticket_types[0].price.amount_minor", "ticket_types[1].price.currency"].sort(),
+    );
+    const none = await failure(t.admin.events.createEvent({ name: "Empty", startsAt: { seconds: 2n }, endsAt: { seconds: 3n } }));
+    expect(violated(none)).toEqual(["ticket_types"]);
+  });
+
+  it("is idempotent under its key; the same key with another body is refused (seed: no idempotency)", async () => {
+    const request = {
+      idempotencyKey: `launch-${randomUUID()}`,
+      name: "Idempotent Fest",
+      startsAt: { seconds: 2_000_000_000n },
+      endsAt: { seconds: 2_000_003_600n },
+      ticketTypes: [
+        { name: "GA", price: { amountMinor: 100n, currency: "EUR" }, capacity: 5 },
+        { name: "VIP", price: { amountMinor: 900n, currency: "EUR" }, capacity: 2 },
+      ],
+    };
+    const [a, b] = await Promise.all([t.admin.events.createEvent(request), t.admin.events.createEvent(request)]);
+    const c = await t.admin.events.createEvent(request);
+    expect(new Set([a.event!.id, b.event!.id, c.event!.id]).size).toBe(1);
+    const { stocks } = await t.admin.bookings.getStocks({ eventId: a.event!.id });
+    expect(stocks.map((s) => s.total).sort()).toEqual([2, 5]);
+    const err = await failure(t.admin.events.createEvent({ ...request, name: "Other Fest" }));
+    expect(err.code).toBe(Code.InvalidArgument);
+  });
+});
+
+describe("ExpireBookings (seed: it ignored its ids and expired every hold)", () => {
+  it("expires only the ids it is given, and an empty request expires nothing", async () => {
+    const { ticketIds } = await createEventWith(t.admin, 20);
+    const placeFor = async (who: string) => {
+      const c = t.customer(who);
+      await c.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 2 });
+      return (await c.checkout.placeOrder({})).order!;
+    };
+    const first = await placeFor("exp-1");
+    const second = await placeFor("exp-2");
+    expect((await failure(t.admin.bookings.expireBookings({}))).code).toBe(Code.InvalidArgument);
+    expect((await failure(t.admin.bookings.expireBookings({ allDue: true, bookingIds: [randomUUID()] }))).code).toBe(Code.InvalidArgument);
+
+    const { bookings } = await t.admin.bookings.getBookings({ orderId: first.id });
+    const { bookings: expired } = await t.admin.bookings.expireBookings({ bookingIds: bookings.map((b) => b.id) });
+    expect(expired.map((b) => b.orderId)).toEqual([first.id]);
+    const { bookings: untouched } = await t.admin.bookings.getBookings({ orderId: second.id });
+    expect(untouched.map((b) => b.status)).toEqual([booking.BookingStatus.HELD]);
+    expect(await stockOf(ticketIds[0]!)).toMatchObject({ held: 2, available: 18 });
+    // Nothing is due yet, so sweeping due holds expires nothing either.
+    expect((await t.admin.bookings.expireBookings({ allDue: true })).bookings).toEqual([]);
+  });
+});
+
+describe("lists", () => {
+  it("page through events in a stable order, each exactly once (seed: pagination without ORDER BY)", async () => {
+    const made = new Set<string>();
+    for (let i = 0; i < 7; i++) made.add((await createEventWith(t.admin, 1, { name: `Paged ${i}` })).eventId);
+    const seen: { id: string; startsAt: bigint }[] = [];
+    let pageToken = "";
+    do {
+      const page = await t.admin.events.listEvents({ pageSize: 2, pageToken });
+      expect(page.events.length).toBeLessThanOrEqual(2);
+      seen.push(...page.events.map((e) => ({ id: e.id, startsAt: e.startsAt!.seconds * 1_000_000_000n + BigInt(e.startsAt!.nanos) })));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(new Set(seen.map((s) => s.id)).size).toBe(seen.length);
+    for (const id of made) expect(seen.map((s) => s.id)).toContain(id);
+    const sorted = [...seen].sort((a, b) => (a.startsAt === b.startsAt ? a.id.localeCompare(b.id) : a.startsAt < b.startsAt ? -1 : 1));
+    expect(seen.map((s) => s.id)).toEqual(sorted.map((s) => s.id));
+  });
+
+  it("refuses foreign page tokens and out-of-range page sizes", async () => {
+    const alice = t.customer("alice");
+    expect((await failure(t.admin.events.listEvents({ pageToken: "bm9wZQ" }))).code).toBe(Code.InvalidArgument);
+    expect((await failure(alice.checkout.listOrders({ pageToken: "garbage!" }))).code).toBe(Code.InvalidArgument);
+    expect((await failure(t.admin.events.listEvents({ pageSize: 501 }))).code).toBe(Code.InvalidArgument);
+    expect((await failure(t.admin.events.listEvents({ pageSize: -1 }))).code).toBe(Code.InvalidArgument);
+  });
+});
+
+describe("orders", () => {
+  it("PlaceOrder with an empty cart is FAILED_PRECONDITION", async () => {
+    expect((await failure(t.customer("empty-cart").checkout.placeOrder({}))).code).toBe(Code.FailedPrecondition);
+  });
+
+  it("AddToCart retried with one key adds once; totals are integer minor units (seed: float prices, no totals)", async () => {
+    const { ticketIds } = await createEventWith(t.admin, 50, { priceMinor: 1999n });
+    const pia = t.customer("pia");
+    await Promise.all([1, 2, 3].map(() => pia.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 3, idempotencyKey: "add-once" })));
+    const { cart } = await pia.checkout.getUserCart({});
+    expect(cart?.items.map((i) => i.quantity)).toEqual([3]);
+    const { order } = await pia.checkout.placeOrder({});
+    expect(order?.total).toMatchObject({ amountMinor: 5997n, currency: "EUR" });
+    expect(order?.items[0]?.lineTotal?.amountMinor).toBe(5997n);
+  });
+
+  it("never shows the enum's zero value as a state (seed: value 0 used as a real state)", async () => {
+    const { orders } = await t.admin.checkout.listOrders({ pageSize: 500 });
+    expect(orders.length).toBeGreaterThan(0);
+    expect(orders.filter((o) => o.status === checkout.OrderStatus.UNSPECIFIED)).toEqual([]);
+  });
+});
+
+describe("logs", () => {
+  it("carry request ids but never request bodies (seed: full request bodies in logs)", async () => {
+    const secretName = `Private Gala ${randomUUID()}`;
+    const reference = `psp-${randomUUID()}`;
+    const { ticketIds } = await createEventWith(t.admin, 3, { name: secretName });
+    const quinn: TicketingClient = t.customer("quinn");
+    await quinn.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 1 });
+    const { order } = await quinn.checkout.placeOrder({});
+    await t.admin.checkout.markOrderAsPaid({ orderId: order!.id, paymentReference: reference });
+    const text = t.logs.raw.join("\n");
+    expect(text).toContain("requestId");
+    expect(text).toContain("MarkOrderAsPaid");
+    expect(text).not.toContain(secretName);
+    expect(text).not.toContain(reference);
+    expect(text).not.toMatch(/Bearer ey/);
+  });
+});
