@@ -1,13 +1,71 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { createRequire } from "node:module";
+import * as bookingCommands from "./commands/booking/index.js";
+import * as cartCommands from "./commands/cart/index.js";
+import * as completion from "./commands/completion.js";
+import * as contextCommands from "./commands/context/index.js";
+import * as e2e from "./commands/e2e.js";
+import * as eventCreate from "./commands/event/create.js";
+import * as eventGet from "./commands/event/get.js";
+import * as eventList from "./commands/event/list.js";
+import * as onsale from "./commands/load/onsale.js";
+import * as notificationList from "./commands/notification/list.js";
+import * as orderCommands from "./commands/order/index.js";
+import { examples, noun } from "./commands/shared.js";
+import * as shop from "./commands/shop.js";
+import * as stockCommands from "./commands/stock/index.js";
+import * as ticketGet from "./commands/ticket/get.js";
+import type { Deps } from "./deps.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
 
 /** Builds the `ticketctl` command tree; parsing is kept apart from running so tests need no process. */
-export function buildProgram(): Command {
-  return new Command("ticketctl")
-    .description("Admin and operator CLI for the ticketing platform")
+export function buildProgram(deps: Deps): Command {
+  const program = new Command("ticketctl")
+    .description("Admin and operator CLI for the ticketing platform: every RPC as `ticketctl <noun> <verb>`")
     .version(version, "-v, --version", "print the ticketctl version")
-    .addHelpText("after", "\nExamples:\n  $ ticketctl --version\n  $ ticketctl --help\n");
+    .addOption(new Option("--server <url>", "server base URL (env TICKETCTL_SERVER)"))
+    .addOption(new Option("--token <jwt>", "bearer token (env TICKETCTL_TOKEN)"))
+    .addOption(new Option("--protocol <protocol>", "grpc, connect or grpc-web (env TICKETCTL_PROTOCOL)"))
+    .addOption(new Option("--context <name>", "use this saved context (env TICKETCTL_CONTEXT)"))
+    .addOption(new Option("--json", "print proto JSON instead of tables, no colour"))
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (s) => void deps.stdout.write(s),
+      writeErr: (s) => void deps.stderr.write(s),
+    })
+    .addHelpText(
+      "after",
+      examples("ticketctl event list", "ticketctl order pay 9d2e… --reference psp_123", "ticketctl e2e --json") +
+        "\nConnection: flags, then TICKETCTL_* variables, then the current context (`ticketctl context list`).\n" +
+        "Exit codes: 0 ok, 1 error, 2 usage, 4 not authenticated / not allowed, 130 interrupted.\n",
+    );
+
+  const nouns: [string, string, ((parent: Command, deps: Deps) => void)[]][] = [
+    ["event", "Events and their ticket types", [eventCreate.register, eventGet.register, eventList.register]],
+    ["ticket", "Ticket types", [ticketGet.register]],
+    ["stock", "Stock and availability (total / held / sold / available)", [stockCommands.register]],
+    ["cart", "Your cart", [cartCommands.register]],
+    ["order", "Orders: place, pay, cancel, watch", [orderCommands.register]],
+    ["booking", "Holds on stock (admin)", [bookingCommands.register]],
+    ["notification", "Notifications sent to buyers", [notificationList.register]],
+    ["context", "Saved connections to deployments", [contextCommands.register]],
+    ["load", "Load generators", [onsale.register]],
+  ];
+  for (const [name, description, registers] of nouns) {
+    const parent = noun(program, name, description);
+    for (const register of registers) register(parent, deps);
+  }
+  shop.register(program, deps);
+  e2e.register(program, deps);
+  completion.register(program, deps);
+  // Every command reports usage errors instead of exiting on its own; main.ts maps them to exit code 2.
+  const exitOverride = (c: Command) => {
+    c.exitOverride();
+    c.configureOutput({ writeOut: (s) => void deps.stdout.write(s), writeErr: (s) => void deps.stderr.write(s) });
+    c.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
+  return program;
 }

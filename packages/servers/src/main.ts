@@ -63,7 +63,8 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
   const platform = await startPlatform({ services, config, logger, migrate: migrateFirst });
   if (platform.embedded) {
     const admin = await platform.tokens.mint({ sub: "admin", role: "admin" }, 30 * 86_400);
-    const contextFile = await writeCliContext(platform.url, admin).catch(() => undefined);
+    const customer = await platform.tokens.mint({ sub: "alice", role: "customer" }, 30 * 86_400);
+    const contextFile = await writeCliContext(platform.url, admin, customer, platform.jwtSecret).catch(() => undefined);
     process.stderr.write(
       [
         "",
@@ -72,6 +73,7 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
         })`,
         `  address:     ${platform.url}   (gRPC, Connect and gRPC-web)`,
         `  admin token: ${admin}`,
+        `  customer token (alice): ${customer}`,
         contextFile ? `  ticketctl context "embedded" written to ${contextFile}` : "",
         `  try:         npx buf curl --protocol grpc --http2-prior-knowledge --header "authorization: Bearer $TOKEN" \\`,
         `                 ${platform.url}/ticketing.event.v1.EventService/ListEvents`,
@@ -96,8 +98,12 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
-/** Writes (or updates) the ticketctl context "embedded" so `ticketctl` works against this process at once. */
-async function writeCliContext(server: string, token: string): Promise<string> {
+/**
+ * Writes (or updates) the ticketctl context "embedded" so `ticketctl` works against this process at once. The
+ * embedded server's throwaway signing secret goes with it (file mode 0600), so `ticketctl e2e` and `load onsale` can
+ * mint tokens for synthetic buyers; a real deployment's secret is never written anywhere.
+ */
+async function writeCliContext(server: string, token: string, customerToken: string, jwtSecret: string): Promise<string> {
   const dir = join(process.env["XDG_CONFIG_HOME"] || join(homedir(), ".config"), "ticketctl");
   const file = join(dir, "config.json");
   let current: { current?: string; contexts?: Record<string, unknown> } = {};
@@ -109,7 +115,7 @@ async function writeCliContext(server: string, token: string): Promise<string> {
   const next = {
     ...current,
     current: "embedded",
-    contexts: { ...(current.contexts ?? {}), embedded: { server, token, protocol: "grpc" } },
+    contexts: { ...(current.contexts ?? {}), embedded: { server, token, customerToken, jwtSecret, protocol: "grpc" } },
   };
   await mkdir(dir, { recursive: true });
   await writeFile(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });

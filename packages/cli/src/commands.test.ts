@@ -1,0 +1,162 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { completionScript } from "./commands/completion.js";
+import { toMinor } from "./commands/event/create.js";
+import { run } from "./main.js";
+import { buildProgram } from "./program.js";
+import { capture, depsFor, fakeDeployment } from "./testing/fake.js";
+
+// Commands run against an in-memory fake deployment: no server, no TTY. Each test gets its own config dir.
+
+let home: string;
+let fake: ReturnType<typeof fakeDeployment>;
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "ticketctl-"));
+  fake = fakeDeployment();
+});
+
+async function ticketctl(args: string[], env: Record<string, string> = {}, tty = false) {
+  const io = capture(tty);
+  const code = await run(["node", "ticketctl", ...args], depsFor(io, { XDG_CONFIG_HOME: home, ...env }, fake.client));
+  return { code, out: io.out(), err: io.err() };
+}
+const server = { TICKETCTL_SERVER: "http://fake.invalid", TICKETCTL_TOKEN: "admin-token" };
+
+describe("output", () => {
+  it("event create from flags sends exact minor units and prints a table; --json prints proto JSON", async () => {
+    const created = await ticketctl(
+      ["event", "create", "--name", "Gala", "--starts", "2027-05-01T19:00:00Z", "--ends", "2027-05-01T23:00:00Z", "-t", "Standing:45.50:100", "-t", "VIP:120:5"],
+      server,
+    );
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/Standing\s+45\.50 EUR\s+100/);
+    const request = fake.calls.find((c) => c.method === "CreateEvent")?.request as { ticketTypes: { price: { amountMinor: bigint } }[] };
+    expect(request.ticketTypes.map((t) => t.price.amountMinor)).toEqual([4550n, 12000n]);
+    expect(fake.calls[0]?.authorization).toBe("Bearer admin-token");
+
+    const listed = await ticketctl(["--json", "event", "list"], server);
+    const json = JSON.parse(listed.out);
+    expect(json[0]).toMatchObject({ name: "Gala", ticketTypes: [{ name: "Standing", price: { amountMinor: "4550", currency: "EUR" } }, expect.anything()] });
+    expect(listed.out).not.toContain("\u001b[");
+    expect(listed.err).toBe("");
+  });
+
+  it("event create reads a YAML file", async () => {
+    const file = join(home, "event.yaml");
+    await writeFile(
+      file,
+      "name: From File\nstartsAt: 2027-05-01T19:00:00Z\nendsAt: 2027-05-01T23:00:00Z\nvenue: { name: Arena, location: Berlin }\n" +
+        "ticketTypes:\n  - { name: GA, price: \"19.99\", currency: EUR, capacity: 50 }\n  - { name: Yen, price: 5000, currency: JPY, capacity: 5 }\n",
+    );
+    const res = await ticketctl(["event", "create", "-f", file], server);
+    expect(res.code).toBe(0);
+    const request = fake.calls.find((c) => c.method === "CreateEvent")?.request as { venue: { name: string }; ticketTypes: { price: { amountMinor: bigint; currency: string } }[] };
+    expect(request.venue.name).toBe("Arena");
+    expect(request.ticketTypes.map((t) => [t.price.amountMinor, t.price.currency])).toEqual([[1999n, "EUR"], [5000n, "JPY"]]);
+  });
+
+  it("converts prices without floats and refuses too many decimals", () => {
+    expect(toMinor("0.10", "EUR")).toBe(10n);
+    expect(toMinor("1234567890123.45", "EUR")).toBe(123456789012345n);
+    expect(toMinor(7, "JPY")).toBe(7n);
+    expect(() => toMinor("1.005", "EUR")).toThrow(/at most 2 decimals/);
+    expect(() => toMinor("1.5", "JPY")).toThrow(/at most 0 decimals/);
+  });
+
+  it("stock get shows the availability breakdown", async () => {
+    const res = await ticketctl(["stock", "get", "tt-1"], server);
+    expect(res.out).toMatch(/TOTAL\s+HELD\s+SOLD\s+AVAILABLE/);
+    expect(res.out).toMatch(/100\s+3\s+7\s+90/);
+  });
+
+  it("order watch without a TTY prints one line per change; with --json one object per line", async () => {
+    const lines = await ticketctl(["order", "watch", "00000000-0000-4000-8000-000000000001"], server);
+    expect(lines.out.trim().split("\n").map((l) => l.split(/\s+/)[1])).toEqual(["PENDING_PAYMENT", "PAID"]);
+    const json = await ticketctl(["--json", "order", "watch", "00000000-0000-4000-8000-000000000001"], server);
+    expect(json.out.trim().split("\n").map((l) => JSON.parse(l).status)).toEqual(["ORDER_STATUS_PENDING_PAYMENT", "ORDER_STATUS_PAID"]);
+  });
+});
+
+describe("errors and exit codes", () => {
+  it("prints the gRPC code, the message and a hint on stderr; nothing on stdout", async () => {
+    const notFound = await ticketctl(["event", "get", "nope"], server);
+    expect(notFound.code).toBe(1);
+    expect(notFound.out).toBe("");
+    expect(notFound.err).toMatch(/^error: NOT_FOUND: event nope not found\nhint: /);
+
+    const precondition = await ticketctl(["order", "pay", "o1", "--reference", "r"], server);
+    expect(precondition.code).toBe(1);
+    expect(precondition.err).toContain("FAILED_PRECONDITION: order is expired");
+  });
+
+  it("exits 4 on authentication and permission errors, with a hint to set a token", async () => {
+    const anonymous = await ticketctl(["event", "create", "--name", "x", "--starts", "2027-01-01T00:00:00Z", "--ends", "2027-01-02T00:00:00Z", "-t", "a:1:1"], {
+      TICKETCTL_SERVER: "http://fake.invalid",
+    });
+    expect(anonymous.code).toBe(4);
+    expect(anonymous.err).toMatch(/UNAUTHENTICATED[\s\S]*hint: set a token/);
+    const denied = await ticketctl(["stock", "create", "a", "b", "5"], server);
+    expect(denied.code).toBe(4);
+    expect(denied.err).toContain("PERMISSION_DENIED");
+  });
+
+  it("exits 2 on usage errors, and 0 for --help with examples", async () => {
+    expect((await ticketctl(["event", "frobnicate"], server)).code).toBe(2);
+    expect((await ticketctl(["order", "pay", "o1"], server)).code).toBe(2); // --reference missing
+    expect((await ticketctl(["event", "list", "--limit", "0"], server)).code).toBe(2);
+    const noServer = await ticketctl(["event", "list"]);
+    expect(noServer.code).toBe(2);
+    expect(noServer.err).toMatch(/no server[\s\S]*hint: start one with `make start`/);
+    const help = await ticketctl(["order", "pay", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("$ ticketctl order pay");
+  });
+
+  it("gives every command --help examples", () => {
+    const io = capture();
+    const program = buildProgram(depsFor(io, {}, fake.client));
+    const leaves = program.commands.flatMap((noun) => (noun.commands.length > 0 ? noun.commands.filter((c) => c.name() !== "help") : [noun]));
+    expect(leaves.length).toBeGreaterThan(25);
+    for (const command of leaves) {
+      let help = "";
+      command.configureOutput({ writeOut: (s) => (help += s) });
+      command.outputHelp();
+      expect(help, command.name()).toContain("$ ticketctl");
+    }
+  });
+});
+
+describe("contexts", () => {
+  it("add, use, list and remove contexts in the XDG config dir; flags and env override them", async () => {
+    expect((await ticketctl(["context", "add", "local", "--server", "http://127.0.0.1:50600", "--token", "ctx-token"])).code).toBe(0);
+    expect((await ticketctl(["context", "add", "staging", "--server", "https://staging.invalid", "--protocol", "connect"])).code).toBe(0);
+    const listed = await ticketctl(["context", "list"]);
+    expect(listed.out).toMatch(/^\* local {2}http:\/\/127\.0\.0\.1:50600 {2}grpc\n {2}staging/);
+    await ticketctl(["context", "use", "staging"]);
+    expect(JSON.parse(await readFile(join(home, "ticketctl", "config.json"), "utf8")).current).toBe("staging");
+
+    await ticketctl(["--context", "local", "event", "list"]);
+    expect(fake.calls.at(-1)?.authorization).toBe("Bearer ctx-token");
+    await ticketctl(["--context", "local", "--token", "flag-token", "event", "list"]);
+    expect(fake.calls.at(-1)?.authorization).toBe("Bearer flag-token");
+    await ticketctl(["--context", "local", "event", "list"], { TICKETCTL_TOKEN: "env-token" });
+    expect(fake.calls.at(-1)?.authorization).toBe("Bearer env-token");
+
+    expect((await ticketctl(["context", "use", "missing"])).code).toBe(2);
+    expect((await ticketctl(["context", "remove", "staging"])).code).toBe(0);
+    expect((await ticketctl(["--json", "context", "list"])).out).not.toContain("staging");
+  });
+});
+
+describe("completion", () => {
+  it("prints bash, zsh and fish scripts listing every noun and verb", () => {
+    const program = buildProgram(depsFor(capture(), {}, fake.client));
+    for (const shell of ["bash", "zsh", "fish"]) {
+      const script = completionScript(shell, program);
+      for (const word of ["event", "order", "watch", "onsale", "shop", "e2e", "context"]) expect(script, `${shell} ${word}`).toContain(word);
+    }
+    expect(() => completionScript("powershell", program)).toThrow(/bash, zsh or fish/);
+  });
+});
