@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench start stop clean
+.PHONY: up down logs compose-check packed-install help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -78,6 +78,23 @@ start: $(STAMP) ## Start the platform (embedded mode; see README)
 
 stop: ## Stop what `make start` started
 	node scripts/stop.mjs
+
+COMPOSE_FILES := -f docker-compose.yml $(if $(DEV),-f docker-compose.dev.yml)
+
+up: ## Compose: build and start PostgreSQL, Kafka, migrations and the four services (DEV=1 adds debuggers + watch)
+	docker compose $(COMPOSE_FILES) up -d --build
+
+down: ## Compose: stop and remove the containers (volumes are kept)
+	docker compose $(COMPOSE_FILES) down
+
+logs: ## Compose: follow the services' logs
+	docker compose $(COMPOSE_FILES) logs -f --tail=100
+
+compose-check: build ## Validate both Compose files: images pinned, every variable one the servers read
+	node scripts/check-compose.mjs
+
+packed-install: ## Pack sdk and cli, install the tarballs in an empty project, use them against a running server
+	./scripts/packed-install.sh
 
 clean: ## Remove build output (dist/, tsbuildinfo) and .run/
 	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo .run

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from "commander";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { defaultCreateClient, type Deps } from "./deps.js";
 import { describeError, EXIT } from "./errors.js";
 import { buildProgram } from "./program.js";
@@ -21,8 +23,18 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "");
-if (isMain) {
+/** True when this file is the process's entry, also through the node_modules/.bin symlink. */
+function isEntry(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   process.on("SIGINT", () => process.exit(EXIT.interrupted));
   const code = await run(process.argv, {
     env: process.env,
