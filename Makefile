@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check packed-install help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench start stop clean
+.PHONY: up down logs compose-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -89,6 +89,15 @@ down: ## Compose: stop and remove the containers (volumes are kept)
 
 logs: ## Compose: follow the services' logs
 	docker compose $(COMPOSE_FILES) logs -f --tail=100
+
+docs: build ## Regenerate docs/cli.md (from ticketctl --help) and docs/api.md (from the proto comments)
+	node scripts/gen-docs.mjs
+
+docs-check: docs ## Regenerate the docs and fail if the committed ones differ
+	@git diff --exit-code --stat -- docs/cli.md docs/api.md || { echo "docs are stale: run 'make docs' and commit"; exit 1; }
+
+other-languages: build ## A Python client generated from proto/ and grpcurl call a running embedded server
+	./scripts/other-languages.sh
 
 compose-check: build ## Validate both Compose files: images pinned, every variable one the servers read
 	node scripts/check-compose.mjs

@@ -41,7 +41,7 @@ test ! -e node_modules/@ticketing/sdk/src || { echo "the SDK tarball ships its s
 
 echo "--- start an embedded server"
 export XDG_CONFIG_HOME="$work/config"
-node "$repo/packages/servers/dist/main.js" all >"$work/server.log" 2>&1 &
+TICKETING_PORT=0 node "$repo/packages/servers/dist/main.js" all >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
   grep -q 'ticketctl context' "$work/server.log" && break
