@@ -99,7 +99,8 @@ docs-check: docs ## Regenerate the docs and fail if the committed ones differ
 other-languages: build ## A Python client generated from proto/ and grpcurl call a running embedded server
 	./scripts/other-languages.sh
 
-compose-check: build ## Validate both Compose files: images pinned, every variable one the servers read
+compose-check: build ## Validate both Compose files (docker compose config; pinned images; known variables)
+	./scripts/install-compose.sh >/dev/null
 	node scripts/check-compose.mjs
 
 packed-install: ## Pack sdk and cli, install the tarballs in an empty project, use them against a running server

@@ -18,7 +18,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const bus = new InProcessBus(createLogger("silent"));
   const secret = { TICKETING_JWT_SECRET: "separate-processes-share-this-secret-0123" };
-  booking = await startTestPlatform({ db, services: ["booking"], env: { ...secret, TICKETING_HOLD_TTL: "2s", TICKETING_EXPIRY_CRON: "* * * * * *" }, extra: { bus } });
+  booking = await startTestPlatform({ db, services: ["booking"], env: { ...secret, TICKETING_HOLD_TTL: "3s", TICKETING_EXPIRY_CRON: "* * * * * *" }, extra: { bus } });
   eventSvc = await startTestPlatform({ db, services: ["event"], env: { ...secret, TICKETING_BOOKING_URL: booking.platform.url }, extra: { bus } });
   checkoutSvc = await startTestPlatform({
     db,
