@@ -128,3 +128,48 @@ describe("CreateEvent when booking is down", () => {
     expect((await revived.admin.bookings.getStocks({})).stocks).toHaveLength(2);
   });
 });
+
+describe("PlaceOrder when booking is down", () => {
+  let db: TestDatabase;
+  let bookingUp: TestPlatform | undefined;
+  let shop: TestPlatform;
+  let bookingPort: number;
+  const secret = { TICKETING_JWT_SECRET: "booking-down-place-order-secret-0123456" };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    bookingUp = await startTestPlatform({ db, services: ["booking"], env: secret });
+    bookingPort = bookingUp.platform.port;
+    shop = await startTestPlatform({
+      db,
+      services: ["event", "checkout"],
+      env: { ...secret, TICKETING_BOOKING_URL: `http://127.0.0.1:${bookingPort}`, TICKETING_RPC_TIMEOUT_MS: "1000" },
+    });
+  });
+  afterAll(async () => {
+    await shop?.close();
+    await bookingUp?.close();
+    await db?.drop();
+  });
+
+  it("fails the order with UNAVAILABLE, answers a same-key retry the same way, holds nothing, and works once booking is back", async () => {
+    const { ticketIds } = await createEventWith(shop.admin, 5);
+    const uma = shop.customer("uma");
+    await uma.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 2 });
+    await bookingUp!.close();
+    bookingUp = undefined;
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const err = toTicketingError(await uma.checkout.placeOrder({ idempotencyKey: "uma-1" }).catch((e: unknown) => e));
+      expect(err.code, `attempt ${attempt}`).toBe(Code.Unavailable);
+    }
+    const { orders } = await uma.checkout.listOrders({});
+    expect(orders.map((o) => checkout.OrderStatus[o.status])).toEqual(["FAILED"]);
+    expect((await uma.checkout.getUserCart({})).cart?.items.map((i) => i.quantity)).toEqual([2]);
+
+    bookingUp = await startTestPlatform({ db, services: ["booking"], env: { ...secret, TICKETING_PORT: String(bookingPort) } });
+    expect((await bookingUp.admin.bookings.getStock({ ticketId: ticketIds[0]! })).stock).toMatchObject({ held: 0, available: 5 });
+    const { order } = await uma.checkout.placeOrder({ idempotencyKey: "uma-2" });
+    expect(order?.status).toBe(checkout.OrderStatus.PENDING_PAYMENT);
+  });
+});

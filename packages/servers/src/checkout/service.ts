@@ -137,8 +137,14 @@ export class CheckoutService {
       order = await this.#record(userId, key, lines);
     }
     if (order.status === "FAILED") {
-      const soldOut = order.statusReason.startsWith("not enough tickets");
-      throw new DomainError(soldOut ? "ResourceExhausted" : "FailedPrecondition", `order ${order.id} failed: ${order.statusReason}`);
+      // A retry gets the outcome the first call got: sold out stays RESOURCE_EXHAUSTED, an unreachable booking
+      // service stays UNAVAILABLE (retry with a new key to try again), anything else is a failed precondition.
+      const kind = order.statusReason.startsWith("not enough tickets")
+        ? "ResourceExhausted"
+        : order.statusReason.includes("service unavailable")
+          ? "Unavailable"
+          : "FailedPrecondition";
+      throw new DomainError(kind, `order ${order.id} failed: ${order.statusReason}`);
     }
     if (order.status !== "PLACING") return order;
     return this.#holdFor(order);
