@@ -14,6 +14,6 @@ export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.{ts,tsx}"],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

@@ -23,8 +23,14 @@ try {
   passed = result.numPassedTests;
   failed = result.numFailedTests;
   skipped = result.numPendingTests + result.numTodoTests;
-  // A test file that fails to load counts no test but fails the run.
-  failed += result.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  // A file that fails outside its tests (load error, failing beforeAll/afterAll hook) fails the run too: it counts
+  // as one failure when none of its tests did.
+  failed += result.testResults.filter(
+    (f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"),
+  ).length;
+  for (const f of result.testResults.filter((f) => f.status === "failed" && f.message)) {
+    console.error(`run-tests: ${f.name}: ${f.message}`);
+  }
 } catch {
   readable = false;
 }

@@ -25,7 +25,7 @@ import { NotificationService } from "../notification/service.js";
 import { TokenAuthority } from "./auth.js";
 import { KafkaBus } from "./kafka-bus.js";
 import { InProcessBus, type Bus, type Subscription } from "./bus.js";
-import { serviceClient } from "./clients.js";
+import { inProcessClient, serviceClient } from "./clients.js";
 import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
 import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./db.js";
 import { HealthState } from "./health.js";
@@ -137,9 +137,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
 
     // Calls between services go through the SDK like any client's, with a short-lived service token.
-    let self: RpcServer | undefined;
-    const urlOf = (target: ServiceName) => () =>
-      services.includes(target as RunnableService) && self ? self.url : config.serviceUrls[target];
+    const urlOf = (target: ServiceName) => () => config.serviceUrls[target];
     let serviceToken: { value: string; until: number } | undefined;
     const token = async () => {
       if (!serviceToken || serviceToken.until < Date.now()) {
@@ -150,9 +148,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       }
       return serviceToken.value;
     };
-    const clientFor = (target: ServiceName) => serviceClient(urlOf(target), token, config.rpcTimeoutMs);
-
     const routes: ((router: ConnectRouter) => void)[] = [];
+    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens)];
+    const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
+    // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
+    const clientFor = (target: ServiceName) =>
+      services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs);
+
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
     const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
     const relayFor = (name: RunnableService) => {
@@ -206,12 +208,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         health.routes(router);
         reflectionRoutes([...descriptors, ...grpcDescriptors()])(router);
       },
-      interceptors: [observabilityInterceptor(logger), authInterceptor(tokens)],
+      interceptors: serverInterceptors,
       health,
       logger,
       metrics: () => outboxMetrics(relays),
     });
-    self = server;
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
 

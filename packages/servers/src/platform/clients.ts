@@ -1,3 +1,4 @@
+import { createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { Code, ConnectError, createTicketingClient, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { DomainError } from "./errors.js";
 
@@ -15,6 +16,49 @@ export function serviceClient(baseUrl: () => string, token: () => Promise<string
     }
     return client;
   };
+  return {
+    get events() {
+      return current().events;
+    },
+    get bookings() {
+      return current().bookings;
+    },
+    get checkout() {
+      return current().checkout;
+    },
+    get notifications() {
+      return current().notifications;
+    },
+    get transport() {
+      return current().transport;
+    },
+  };
+}
+
+/**
+ * SDK clients for services in this same process: the same generated clients and the same server interceptors
+ * (auth, logging, error mapping), over an in-memory transport instead of a loopback socket. Built on first use,
+ * when every route is registered.
+ */
+export function inProcessClient(
+  routes: () => ((router: ConnectRouter) => void)[],
+  serverInterceptors: Interceptor[],
+  token: () => Promise<string>,
+  timeoutMs: number,
+): TicketingClient {
+  let client: TicketingClient | undefined;
+  const current = () =>
+    (client ??= createTicketingClient({
+      token,
+      timeoutMs,
+      transport: ({ interceptors }) =>
+        createRouterTransport(
+          (router) => {
+            for (const r of routes()) r(router);
+          },
+          { transport: { interceptors }, router: { interceptors: serverInterceptors } },
+        ),
+    }));
   return {
     get events() {
       return current().events;

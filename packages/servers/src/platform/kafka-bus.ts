@@ -229,10 +229,13 @@ class KafkaSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.#closing) return this.done;
     this.#closing = true;
-    // The stream first (it flushes pending commits), then the consumer (it leaves the group).
-    await this.stream.close().catch(() => undefined);
-    await this.consumer.close().catch(() => undefined);
-    await this.done;
+    // The stream first (it flushes pending commits), then the consumer (it leaves the group); bounded, so a broker
+    // that stopped answering cannot hold up a shutdown.
+    const bounded = (work: Promise<unknown>) =>
+      Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await bounded(this.stream.close());
+    await bounded(this.consumer.close());
+    await bounded(this.done);
   }
 }
 
