@@ -15,5 +15,8 @@ export default defineConfig({
     include: ["packages/*/src/**/*.test.{ts,tsx}"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Integration files start servers, databases and Kafka consumers; two at a time keeps a 2-core machine from
+    // starving the timing-sensitive ones (hold TTLs of a few seconds).
+    maxWorkers: 2,
   },
 });
