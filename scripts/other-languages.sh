@@ -5,25 +5,13 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib/embedded-server.sh
+source "$repo/scripts/lib/embedded-server.sh"
 tools="$repo/.tools"
 mkdir -p "$tools"
 
 echo "--- start an embedded server"
-export XDG_CONFIG_HOME="$work/config"
-TICKETING_PORT=0 node packages/servers/dist/main.js all >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 120); do
-  grep -q 'ticketctl context' "$work/server.log" && break
-  sleep 0.5
-done
-context="$XDG_CONFIG_HOME/ticketctl/config.json"
+start_embedded_server
 read -r server token < <(node -e '
   const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).contexts.embedded;
   console.log(new URL(c.server).host, c.token);' "$context")

@@ -8,13 +8,8 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib/embedded-server.sh
+source "$repo/scripts/lib/embedded-server.sh"
 
 npx tsc -b
 chmod +x packages/cli/dist/main.js packages/servers/dist/main.js
@@ -40,15 +35,7 @@ npm install --no-audit --no-fund --silent "$work"/ticketing-sdk-*.tgz "$work"/ti
 test ! -e node_modules/@ticketing/sdk/src || { echo "the SDK tarball ships its sources"; exit 1; }
 
 echo "--- start an embedded server"
-export XDG_CONFIG_HOME="$work/config"
-TICKETING_PORT=0 node "$repo/packages/servers/dist/main.js" all >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 120); do
-  grep -q 'ticketctl context' "$work/server.log" && break
-  sleep 0.5
-done
-grep -q 'ticketctl context' "$work/server.log" || { cat "$work/server.log"; exit 1; }
-context="$XDG_CONFIG_HOME/ticketctl/config.json"
+start_embedded_server
 server=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).contexts.embedded.server)' "$context")
 
 echo "--- (a) the SDK from the tarball: create an event, place an order"

@@ -58,6 +58,7 @@ ${nouns
   }
 }
 
+/** Registers the `ticketctl completion` command(s) on their parent. */
 export function register(program: Command, deps: Deps): void {
   program
     .command("completion")

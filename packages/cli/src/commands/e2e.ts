@@ -189,6 +189,7 @@ export async function runE2e(
   return results;
 }
 
+/** Registers the `ticketctl e2e` command(s) on their parent. */
 export function register(program: Command, deps: Deps): void {
   program
     .command("e2e")

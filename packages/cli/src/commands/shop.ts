@@ -3,6 +3,7 @@ import type { Deps, Run } from "../deps.js";
 import { CliError, EXIT } from "../errors.js";
 import { act, examples } from "./shared.js";
 
+/** Runs `ticketctl shop` with the given run context and arguments. */
 export async function runShop(r: Run): Promise<void> {
   if (!r.deps.stdin.isTTY || !r.deps.stdout.isTTY) {
     throw new CliError("shop is interactive and needs a terminal", EXIT.usage, "use `ticketctl cart add` and `ticketctl order place` in scripts");
@@ -11,6 +12,7 @@ export async function runShop(r: Run): Promise<void> {
   await shopView(await r.client(), r.deps);
 }
 
+/** Registers the `ticketctl shop` command(s) on their parent. */
 export function register(program: Command, deps: Deps): void {
   program
     .command("shop")

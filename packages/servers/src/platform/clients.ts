@@ -2,20 +2,8 @@ import { createRouterTransport, type ConnectRouter, type Interceptor } from "@co
 import { Code, ConnectError, createTicketingClient, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { DomainError } from "./errors.js";
 
-/**
- * SDK clients one service uses to call another, with the service's own token and a deadline on every call. The
- * same generated clients serve every mode: separate processes, or all in one process over loopback.
- */
-export function serviceClient(baseUrl: () => string, token: () => Promise<string>, timeoutMs: number): TicketingClient {
-  let client: TicketingClient | undefined;
-  let url = "";
-  const current = () => {
-    if (!client || url !== baseUrl()) {
-      url = baseUrl();
-      client = createTicketingClient({ baseUrl: url, token, timeoutMs, protocol: "grpc" });
-    }
-    return client;
-  };
+/** A client whose every property is taken from `current()` at the time of use. */
+function lazy(current: () => TicketingClient): TicketingClient {
   return {
     get events() {
       return current().events;
@@ -33,6 +21,23 @@ export function serviceClient(baseUrl: () => string, token: () => Promise<string
       return current().transport;
     },
   };
+}
+
+/**
+ * SDK clients one service uses to call another, with the service's own token and a deadline on every call. The
+ * same generated clients serve every mode: separate processes, or all in one process over loopback.
+ */
+export function serviceClient(baseUrl: () => string, token: () => Promise<string>, timeoutMs: number): TicketingClient {
+  let client: TicketingClient | undefined;
+  let url = "";
+  const current = () => {
+    if (!client || url !== baseUrl()) {
+      url = baseUrl();
+      client = createTicketingClient({ baseUrl: url, token, timeoutMs, protocol: "grpc" });
+    }
+    return client;
+  };
+  return lazy(current);
 }
 
 /**
@@ -59,23 +64,7 @@ export function inProcessClient(
           { transport: { interceptors }, router: { interceptors: serverInterceptors } },
         ),
     }));
-  return {
-    get events() {
-      return current().events;
-    },
-    get bookings() {
-      return current().bookings;
-    },
-    get checkout() {
-      return current().checkout;
-    },
-    get notifications() {
-      return current().notifications;
-    },
-    get transport() {
-      return current().transport;
-    },
-  };
+  return lazy(current);
 }
 
 /**

@@ -15,6 +15,7 @@ const COLUMNS: Column<pb.Booking>[] = [
   { header: "EXPIRES", value: (b) => time(b.expiresAt) },
 ];
 
+/** Runs `ticketctl booking list` with the given run context and arguments. */
 export async function runBookingList(r: Run, opts: { order?: string; status?: string; limit: string }): Promise<void> {
   const statusValue = opts.status ? pb.BookingStatus[opts.status.toUpperCase() as keyof typeof pb.BookingStatus] : pb.BookingStatus.UNSPECIFIED;
   if (typeof statusValue !== "number") throw new CliError("--status must be one of HELD, CONFIRMED, RELEASED, EXPIRED", EXIT.usage);
@@ -26,16 +27,19 @@ export async function runBookingList(r: Run, opts: { order?: string; status?: st
   r.out.list(pb.BookingSchema, bookings, COLUMNS, "no bookings");
 }
 
+/** Runs `ticketctl booking expire` with the given run context and arguments. */
 export async function runBookingExpire(r: Run, ids: string[], opts: { allDue?: boolean }): Promise<void> {
   const { bookings } = await (await r.client()).bookings.expireBookings(opts.allDue ? { allDue: true } : { bookingIds: ids });
   r.out.list(pb.BookingSchema, bookings, COLUMNS, "nothing to expire");
 }
 
+/** Runs `ticketctl booking release` with the given run context and arguments. */
 export async function runBookingRelease(r: Run, orderId: string): Promise<void> {
   const { bookings } = await (await r.client()).bookings.deleteOrderBookings({ orderId });
   r.out.list(pb.BookingSchema, bookings, COLUMNS, "nothing was held for that order");
 }
 
+/** Registers the `ticketctl booking` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("list")

@@ -6,6 +6,7 @@ import { money } from "../../format.js";
 import { table } from "../../output.js";
 import { act, examples } from "../shared.js";
 
+/** The human-readable rendering used when --json is not given. */
 export function renderCart(cart: pb.Cart | undefined): string {
   if (!cart || cart.items.length === 0) return "the cart is empty";
   return `${table(cart.items, [
@@ -25,18 +26,22 @@ const quantity = (value: string) => {
   return n;
 };
 
+/** Runs `ticketctl cart show` with the given run context and arguments. */
 export async function runCartShow(r: Run): Promise<void> {
   show(r, (await (await r.client()).checkout.getUserCart({})).cart);
 }
 
+/** Runs `ticketctl cart add` with the given run context and arguments. */
 export async function runCartAdd(r: Run, ticketId: string, qty: string): Promise<void> {
   show(r, (await (await r.client()).checkout.addToCart({ ticketId, quantity: quantity(qty) })).cart);
 }
 
+/** Runs `ticketctl cart update` with the given run context and arguments. */
 export async function runCartUpdate(r: Run, ticketId: string, qty: string): Promise<void> {
   show(r, (await (await r.client()).checkout.updateCart({ ticketId, quantity: quantity(qty) })).cart);
 }
 
+/** Registers the `ticketctl cart` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent.command("show").description("Show your cart").addHelpText("after", examples("ticketctl cart show")).action(act(deps, runCartShow));
   parent

@@ -6,6 +6,7 @@ import { act, examples } from "../shared.js";
 
 const path = (r: Run) => configPath(r.deps.env);
 
+/** Runs `ticketctl context add` with the given run context and arguments. */
 export async function runContextAdd(
   r: Run,
   name: string,
@@ -32,6 +33,7 @@ export async function runContextAdd(
   r.out.info(`context "${name}" saved${file.current === name ? " and in use" : ""} (${path(r)})`);
 }
 
+/** Runs `ticketctl context use` with the given run context and arguments. */
 export async function runContextUse(r: Run, name: string): Promise<void> {
   const file = await loadContexts(path(r));
   if (!file.contexts[name]) throw new CliError(`no context named "${name}"`, EXIT.usage, "list them with `ticketctl context list`");
@@ -40,6 +42,7 @@ export async function runContextUse(r: Run, name: string): Promise<void> {
   r.out.info(`using context "${name}"`);
 }
 
+/** Runs `ticketctl context list` with the given run context and arguments. */
 export async function runContextList(r: Run): Promise<void> {
   const file = await loadContexts(path(r));
   const rows = Object.entries(file.contexts).map(([name, c]) => ({
@@ -56,6 +59,7 @@ export async function runContextList(r: Run): Promise<void> {
   );
 }
 
+/** Runs `ticketctl context remove` with the given run context and arguments. */
 export async function runContextRemove(r: Run, name: string): Promise<void> {
   const file = await loadContexts(path(r));
   if (!file.contexts[name]) throw new CliError(`no context named "${name}"`, EXIT.usage);
@@ -65,6 +69,7 @@ export async function runContextRemove(r: Run, name: string): Promise<void> {
   r.out.info(`context "${name}" removed`);
 }
 
+/** Registers the `ticketctl context` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("add")

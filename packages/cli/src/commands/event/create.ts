@@ -97,12 +97,14 @@ export function requestFrom(spec: EventSpec, idempotencyKey?: string) {
   };
 }
 
+/** Runs `ticketctl event create` with the given run context and arguments. */
 export async function runEventCreate(r: Run, opts: CreateEventOptions): Promise<void> {
   const request = requestFrom(await specFrom(opts), opts.idempotencyKey);
   const { event } = await (await r.client()).events.createEvent(request);
   r.out.message(pb.EventSchema, event, () => renderEvent(event, r.out));
 }
 
+/** Registers the `ticketctl event create` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("create")

@@ -5,6 +5,7 @@ import { money, time } from "../../format.js";
 import { table, type Output } from "../../output.js";
 import { act, examples } from "../shared.js";
 
+/** The human-readable rendering used when --json is not given. */
 export function renderEvent(e: pb.Event | undefined, out: Output): string {
   if (!e) return "(no event)";
   const venue = [e.venue?.name, e.venue?.location].filter(Boolean).join(", ");
@@ -22,11 +23,13 @@ export function renderEvent(e: pb.Event | undefined, out: Output): string {
   ].join("\n");
 }
 
+/** Runs `ticketctl event get` with the given run context and arguments. */
 export async function runEventGet(r: Run, eventId: string): Promise<void> {
   const { event } = await (await r.client()).events.getEvent({ eventId });
   r.out.message(pb.EventSchema, event, () => renderEvent(event, r.out));
 }
 
+/** Registers the `ticketctl event get` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("get")

@@ -123,6 +123,7 @@ export async function runOnsale(r: Run, opts: OnsaleOptions, onProgress?: (held:
   };
 }
 
+/** The human-readable rendering used when --json is not given. */
 export function renderOnsale(rep: OnsaleReport): string {
   return [
     `on-sale: ${rep.seats} seats, ${rep.buyers} concurrent buyers, ${rep.wallSeconds} s${rep.soldOut ? " (sold out)" : ""}`,
@@ -134,6 +135,7 @@ export function renderOnsale(rep: OnsaleReport): string {
   ].join("\n");
 }
 
+/** Registers the `ticketctl load onsale` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("onsale")

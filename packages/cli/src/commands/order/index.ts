@@ -9,6 +9,7 @@ import { runOrderWatch } from "./watch.js";
 
 export const status = (o: pb.Order | undefined) => (o ? enumName(pb.OrderStatus, o.status, "") : "-");
 
+/** The human-readable rendering used when --json is not given. */
 export function renderOrder(o: pb.Order | undefined): string {
   if (!o) return "(no order)";
   return [
@@ -28,14 +29,17 @@ export function renderOrder(o: pb.Order | undefined): string {
 
 const show = (r: Run, o: pb.Order | undefined) => r.out.message(pb.OrderSchema, o, () => renderOrder(o));
 
+/** Runs `ticketctl order place` with the given run context and arguments. */
 export async function runOrderPlace(r: Run, opts: { idempotencyKey?: string }): Promise<void> {
   show(r, (await (await r.client()).checkout.placeOrder(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {})).order);
 }
 
+/** Runs `ticketctl order get` with the given run context and arguments. */
 export async function runOrderGet(r: Run, orderId: string): Promise<void> {
   show(r, (await (await r.client()).checkout.getOrder({ orderId })).order);
 }
 
+/** Runs `ticketctl order list` with the given run context and arguments. */
 export async function runOrderList(r: Run, opts: { status?: string; limit: string }): Promise<void> {
   let statusFilter = pb.OrderStatus.UNSPECIFIED;
   if (opts.status) {
@@ -53,14 +57,17 @@ export async function runOrderList(r: Run, opts: { status?: string; limit: strin
   ], "no orders");
 }
 
+/** Runs `ticketctl order pay` with the given run context and arguments. */
 export async function runOrderPay(r: Run, orderId: string, opts: { reference: string }): Promise<void> {
   show(r, (await (await r.client()).checkout.markOrderAsPaid({ orderId, paymentReference: opts.reference })).order);
 }
 
+/** Runs `ticketctl order cancel` with the given run context and arguments. */
 export async function runOrderCancel(r: Run, orderId: string, opts: { reason?: string }): Promise<void> {
   show(r, (await (await r.client()).checkout.cancelOrder({ orderId, reason: opts.reason ?? "" })).order);
 }
 
+/** Registers the `ticketctl order` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("place")

@@ -16,28 +16,33 @@ export const STOCK_COLUMNS: Column<pb.Stock>[] = [
 
 const one = (r: Run, stock: pb.Stock | undefined) => r.out.list(pb.StockSchema, stock ? [stock] : [], STOCK_COLUMNS, "no stock");
 
+/** Runs `ticketctl stock create` with the given run context and arguments. */
 export async function runStockCreate(r: Run, ticketId: string, eventId: string, total: string): Promise<void> {
   const { stock } = await (await r.client()).bookings.createStock({ ticketId, eventId, total: positiveInt(total, "TOTAL", 1_000_000) });
   if (r.out.json) r.out.message(pb.StockSchema, stock, () => "");
   else one(r, stock);
 }
 
+/** Runs `ticketctl stock get` with the given run context and arguments. */
 export async function runStockGet(r: Run, ticketId: string): Promise<void> {
   const { stock } = await (await r.client()).bookings.getStock({ ticketId });
   if (r.out.json) r.out.message(pb.StockSchema, stock, () => "");
   else one(r, stock);
 }
 
+/** Runs `ticketctl stock list` with the given run context and arguments. */
 export async function runStockList(r: Run, opts: { event?: string; limit: string }): Promise<void> {
   const { stocks } = await (await r.client()).bookings.getStocks({ eventId: opts.event ?? "", pageSize: positiveInt(opts.limit, "--limit", 500) });
   r.out.list(pb.StockSchema, stocks, STOCK_COLUMNS, "no stock");
 }
 
+/** Runs `ticketctl stock delete` with the given run context and arguments. */
 export async function runStockDelete(r: Run, ticketId: string): Promise<void> {
   await (await r.client()).bookings.deleteStock({ ticketId });
   r.out.data({ deleted: ticketId }, () => `deleted stock ${ticketId}`);
 }
 
+/** Registers the `ticketctl stock` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("create")
