@@ -1,5 +1,5 @@
 import { createClient } from "@connectrpc/connect";
-import { Code, checkout, toTicketingError } from "@ticketing/sdk";
+import { checkout, toTicketingError } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

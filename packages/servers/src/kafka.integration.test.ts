@@ -1,15 +1,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, booking, checkout, toTicketingError } from "@ticketing/sdk";
-import { sql } from "kysely";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signBody, SIGNATURE_HEADER } from "./notification/channels.js";
 import { TOPICS, type BusMessage } from "./platform/bus.js";
-import { deadLetterTopic, KafkaBus } from "./platform/kafka-bus.js";
+import { KafkaBus } from "./platform/kafka-bus.js";
 import { createLogger } from "./platform/logger.js";
 import {
   createEventWith,

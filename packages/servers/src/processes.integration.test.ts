@@ -1,4 +1,4 @@
-import { Code, checkout, event, toTicketingError } from "@ticketing/sdk";
+import { Code, checkout, toTicketingError } from "@ticketing/sdk";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InProcessBus } from "./platform/bus.js";

@@ -2,8 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { booking as pb } from "@ticketing/sdk";
-import { DomainError } from "../platform/errors.js";
-import { decodePageToken, encodePageToken, pageSize, paginate } from "../platform/page.js";
+import { decodePageToken, pageSize, paginate } from "../platform/page.js";
 import { Validator } from "../platform/validate.js";
 import {
   MAX_ITEMS_PER_ORDER,

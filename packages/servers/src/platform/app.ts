@@ -33,7 +33,7 @@ import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
-import { startRpcServer, type RpcServer } from "./server.js";
+import { startRpcServer } from "./server.js";
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
