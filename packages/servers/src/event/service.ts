@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { DomainError, notFound } from "../platform/errors.js";
 import { PG, pgCode, type Em } from "../platform/db.js";
 import type { Logger } from "../platform/logger.js";
-import { Event, TicketType } from "./entities.js";
+import type { Event, TicketType } from "./entities.js";
+import * as repo from "./repository.js";
 
 /** What the event service needs from the booking service. */
 export interface StockGateway {
@@ -60,45 +60,17 @@ export class EventService {
       await this.#undo(event, ticketTypes);
       throw err;
     }
-    const em = this.em.fork();
-    await em.nativeUpdate(Event, { id: event.id }, { status: "ACTIVE" });
+    await repo.activate(this.em.fork(), event.id);
     return this.get(event.id);
   }
 
-  async #findByKey(createdBy: string, idempotencyKey: string): Promise<Event | null> {
-    return this.em.fork().findOne(Event, { createdBy, idempotencyKey }, { populate: ["ticketTypes"] });
+  #findByKey(createdBy: string, idempotencyKey: string): Promise<Event | null> {
+    return repo.findByKey(this.em.fork(), createdBy, idempotencyKey);
   }
 
   async #insertCreating(creator: string, idempotencyKey: string, requestHash: string, input: NewEvent): Promise<Event> {
-    const em = this.em.fork();
-    const event = em.create(Event, {
-      id: randomUUID(),
-      name: input.name,
-      description: input.description,
-      venueName: input.venueName,
-      venueLocation: input.venueLocation,
-      startsAt: input.startsAt,
-      endsAt: input.endsAt,
-      status: "CREATING",
-      createdBy: creator,
-      idempotencyKey,
-      requestHash,
-      createdAt: new Date(),
-    });
-    input.ticketTypes.forEach((tt, position) =>
-      em.create(TicketType, {
-        id: randomUUID(),
-        event,
-        name: tt.name,
-        priceMinor: tt.priceMinor,
-        currency: tt.currency,
-        capacity: tt.capacity,
-        position,
-      }),
-    );
     try {
-      await em.flush();
-      return event;
+      return await repo.insertCreating(this.em.fork(), { ...input, createdBy: creator, idempotencyKey, requestHash });
     } catch (err) {
       // The same request raced itself: use the row the other call stored.
       if (pgCode(err) === PG.uniqueViolation) {
@@ -116,7 +88,7 @@ export class EventService {
   async #undo(event: Event, ticketTypes: TicketType[]): Promise<boolean> {
     try {
       for (const tt of ticketTypes) await this.stock.deleteStock(tt.id);
-      await this.em.fork().nativeDelete(Event, { id: event.id, status: "CREATING" });
+      await repo.deleteCreating(this.em.fork(), event.id);
       return true;
     } catch (err) {
       this.logger.warn({ err, eventId: event.id }, "could not undo a failed event creation; it stays hidden until retried");
@@ -126,9 +98,7 @@ export class EventService {
 
   /** Undoes creations that stayed CREATING for longer than `olderThanMs` (their caller gave up). */
   async cleanUpAbandoned(olderThanMs: number): Promise<number> {
-    const stale = await this.em
-      .fork()
-      .find(Event, { status: "CREATING", createdAt: { $lt: new Date(Date.now() - olderThanMs) } }, { populate: ["ticketTypes"], limit: 50 });
+    const stale = await repo.findAbandoned(this.em.fork(), new Date(Date.now() - olderThanMs), 50);
     let undone = 0;
     for (const event of stale) {
       if (await this.#undo(event, event.ticketTypes.getItems())) undone++;
@@ -137,25 +107,18 @@ export class EventService {
   }
 
   async get(id: string): Promise<Event> {
-    const event = await this.em.fork().findOne(Event, { id, status: "ACTIVE" }, { populate: ["ticketTypes"] });
+    const event = await repo.findActive(this.em.fork(), id);
     if (!event) throw notFound("event", id);
     return event;
   }
 
   /** Active events by (starts_at, id), after the given key. */
-  async list(after: [Date, string] | undefined, limit: number): Promise<Event[]> {
-    const where = after
-      ? { status: "ACTIVE", $or: [{ startsAt: { $gt: after[0] } }, { startsAt: after[0], id: { $gt: after[1] } }] }
-      : { status: "ACTIVE" };
-    return this.em.fork().find(Event, where, {
-      populate: ["ticketTypes"],
-      orderBy: { startsAt: "asc", id: "asc" },
-      limit,
-    });
+  list(after: [Date, string] | undefined, limit: number): Promise<Event[]> {
+    return repo.listActive(this.em.fork(), after, limit);
   }
 
   async getTicket(id: string): Promise<TicketType> {
-    const tt = await this.em.fork().findOne(TicketType, { id, event: { status: "ACTIVE" } }, { populate: ["event"] });
+    const tt = await repo.findActiveTicket(this.em.fork(), id);
     if (!tt) throw notFound("ticket", id);
     return tt;
   }
