@@ -3,6 +3,8 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { booking as bookingPb, checkout as checkoutPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { bookingSchema } from "../booking/index.js";
 import { outboxBookingEvents } from "../booking/events.js";
 import { bookingRoutes } from "../booking/routes.js";
@@ -105,7 +107,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(() => (pg as EmbeddedPostgres).close());
       logger.info({ dataDir: config.dataDir ?? "(in memory)" }, "embedded PostgreSQL started");
     }
-    const jwtSecret = config.jwtSecret ?? randomBytes(32).toString("base64url");
+    const jwtSecret = config.jwtSecret ?? (await embeddedSecret(config.dataDir));
     const tokens = new TokenAuthority(jwtSecret);
     const bus =
       options.bus ??
@@ -271,6 +273,25 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await close();
     throw err;
   }
+}
+
+/**
+ * The embedded mode's signing secret: random, and kept next to the data directory when there is one, so tokens
+ * (and the ticketctl context) stay valid across restarts of a persistent embedded platform.
+ */
+async function embeddedSecret(dataDir: string | undefined): Promise<string> {
+  if (!dataDir) return randomBytes(32).toString("base64url");
+  const file = `${dataDir.replace(/\/+$/, "")}.jwt-secret`;
+  try {
+    const kept = (await readFile(file, "utf8")).trim();
+    if (kept.length >= 32) return kept;
+  } catch {
+    // first start: make one
+  }
+  const secret = randomBytes(32).toString("base64url");
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 /** Outbox lag per service schema, in the Prometheus text format. */

@@ -70,7 +70,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_PORT", default: "service default", description: "port of this process: all-in-one default 50600; event 50600, booking 50610, checkout 50620, notification 50630" },
   { name: "TICKETING_DATABASE_URL", default: "(embedded)", description: "PostgreSQL URL for every service; unset runs embedded PostgreSQL (PGlite). DATABASE_URL is read too" },
   { name: "TICKETING_EVENT_DATABASE_URL", default: "TICKETING_DATABASE_URL", description: "database of the event service (likewise _BOOKING_, _CHECKOUT_, _NOTIFICATION_)" },
-  { name: "TICKETING_DATA_DIR", default: "(in memory)", description: "embedded mode: directory PGlite keeps its data in" },
+  { name: "TICKETING_DATA_DIR", default: "(in memory)", description: "embedded mode: directory PGlite keeps its data in; the signing secret is kept beside it (DIR.jwt-secret) so tokens survive restarts" },
   { name: "TICKETING_DB_POOL_SIZE", default: "10", description: "connections per service pool" },
   { name: "TICKETING_JWT_SECRET", default: "(generated in embedded mode)", description: "HS256 secret, at least 32 characters; required with a real database" },
   { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL)" },

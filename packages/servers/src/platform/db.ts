@@ -3,6 +3,7 @@ import type { Constructor, EntitySchema } from "@mikro-orm/core";
 import { Migration, Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
 import { sql } from "kysely";
+import { mkdir } from "node:fs/promises";
 import type { Logger } from "./logger.js";
 import { servePglite } from "./pglite-server.js";
 
@@ -75,6 +76,7 @@ export interface EmbeddedPostgres {
 }
 
 export async function startEmbeddedPostgres(dataDir: string | undefined): Promise<EmbeddedPostgres> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
   const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   const server = await servePglite(db);
   return {
