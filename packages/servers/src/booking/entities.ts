@@ -6,6 +6,9 @@ const StockSchema = defineEntity({
   tableName: "stock",
   properties: {
     ticketId: p.uuid().primary(),
+    /** A stock may be split over several rows (buckets) so replicas holding at once do not queue on one row. */
+    bucket: p.smallint().primary(),
+    buckets: p.smallint().default(1),
     eventId: p.uuid().index(),
     total: p.integer(),
     held: p.integer().default(0),
@@ -14,11 +17,7 @@ const StockSchema = defineEntity({
     updatedAt: p.datetime().defaultRaw("now()"),
   },
 });
-export class Stock extends StockSchema.class {
-  get available(): number {
-    return this.total - this.held - this.sold;
-  }
-}
+export class Stock extends StockSchema.class {}
 StockSchema.setClass(Stock);
 
 const BookingSchema = defineEntity({
@@ -32,6 +31,8 @@ const BookingSchema = defineEntity({
     quantity: p.integer(),
     status: p.text(),
     expiresAt: p.datetime(),
+    /** The stock bucket the quantity was taken from, and goes back to. */
+    bucket: p.smallint().default(0),
     createdAt: p.datetime().defaultRaw("now()"),
     updatedAt: p.datetime().defaultRaw("now()"),
   },

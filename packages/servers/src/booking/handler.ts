@@ -7,6 +7,7 @@ import { Validator } from "../platform/validate.js";
 import {
   MAX_ITEMS_PER_ORDER,
   MAX_QUANTITY_PER_ITEM,
+  MAX_STOCK_BUCKETS,
   MAX_STOCK_TOTAL,
   MAX_TTL_SECONDS,
   MIN_TTL_SECONDS,
@@ -47,6 +48,7 @@ export function stockToPb(s: StockRecord): pb.Stock {
     held: s.held,
     sold: s.sold,
     available: available(s),
+    buckets: s.buckets,
     createdAt: timestampFromDate(s.createdAt),
     updatedAt: timestampFromDate(s.updatedAt),
   });
@@ -55,7 +57,7 @@ export function stockToPb(s: StockRecord): pb.Stock {
 /** Translates BookingService RPCs to use cases: validation and proto ↔ domain, nothing else. */
 export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.BookingService> {
   return {
-    async createBooking(req) {
+    async createBooking(req, ctx) {
       const v = new Validator().uuid("order_id", req.orderId);
       if (req.items.length === 0 || req.items.length > MAX_ITEMS_PER_ORDER) {
         v.fail("items", `must have 1 to ${MAX_ITEMS_PER_ORDER} items`);
@@ -75,7 +77,8 @@ export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.B
       }
       v.check();
       const items = req.items.map((i) => ({ ticketId: i.ticketId.toLowerCase(), quantity: i.quantity }));
-      const result = await service.hold(req.orderId.toLowerCase(), items, ttlSeconds);
+      const left = ctx.timeoutMs();
+      const result = await service.hold(req.orderId.toLowerCase(), items, ttlSeconds, left === undefined ? undefined : Date.now() + left);
       return { bookings: result.bookings.map(bookingToPb), expiresAt: timestampFromDate(result.expiresAt) };
     },
 
@@ -122,8 +125,10 @@ export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.B
         .uuid("ticket_id", req.ticketId)
         .uuid("event_id", req.eventId)
         .int("total", req.total, 1, MAX_STOCK_TOTAL)
+        .int("buckets", req.buckets, 0, Math.min(MAX_STOCK_BUCKETS, Math.max(1, req.total)))
         .check();
-      return { stock: stockToPb(await service.createStock(req.ticketId.toLowerCase(), req.eventId.toLowerCase(), req.total)) };
+      const stock = await service.createStock(req.ticketId.toLowerCase(), req.eventId.toLowerCase(), req.total, req.buckets || 1);
+      return { stock: stockToPb(stock) };
     },
 
     async getStocks(req) {

@@ -1,10 +1,14 @@
 import type { ServiceSchema } from "../platform/db.js";
 import { bookingEntities } from "./entities.js";
 import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
+import { Migration20261125000000_buckets_and_batched_holds } from "./migrations/Migration20261125000000_buckets_and_batched_holds.js";
 
 /** The booking service's schema, entities and migrations, in order. */
 export const bookingSchema: ServiceSchema = {
   schema: "booking",
   entities: bookingEntities,
-  migrations: [{ name: "Migration20261124000000_initial", class: Migration20261124000000_initial }],
+  migrations: [
+    { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
+    { name: "Migration20261125000000_buckets_and_batched_holds", class: Migration20261125000000_buckets_and_batched_holds },
+  ],
 };

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from "kysely";
-import { randomUUID } from "node:crypto";
 import type { Em } from "../platform/db.js";
-import type { BookingRecord, BookingStatus, EndedStatus, HoldItem, StockRecord } from "./domain/booking.js";
+import type { BookingRecord, BookingStatus, EndedStatus, StockRecord } from "./domain/booking.js";
 
 // The driver hands timestamps over as strings (MikroORM's type parsers); the mappers turn them into Dates.
 // All stock and hold changes are single conditional statements: the database decides who wins, and no row lock is
@@ -27,6 +26,7 @@ interface StockRow {
   total: number;
   held: number;
   sold: number;
+  buckets: number;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -48,25 +48,35 @@ const toStock = (r: StockRow): StockRecord => ({
   total: r.total,
   held: r.held,
   sold: r.sold,
+  buckets: r.buckets,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
 });
 
-export async function insertStock(em: Em, ticketId: string, eventId: string, total: number): Promise<StockRecord | undefined> {
-  const { rows } = await sql<StockRow>`
-    insert into booking.stock (ticket_id, event_id, total) values (${ticketId}::uuid, ${eventId}::uuid, ${total})
-    on conflict (ticket_id) do nothing returning *`.execute(db(em));
-  return rows[0] && toStock(rows[0]);
+/** A stock as one row per ticket type: the sums over its buckets. */
+const STOCK_SELECT = sql`
+  select ticket_id, event_id, sum(total)::int as total, sum(held)::int as held, sum(sold)::int as sold,
+         count(*)::int as buckets, min(created_at) as created_at, max(updated_at) as updated_at
+  from booking.stock`;
+
+/** Creates the stock split over `buckets` rows, the remainder of the split going to the first buckets. */
+export async function insertStock(em: Em, ticketId: string, eventId: string, total: number, buckets: number): Promise<boolean> {
+  const { rows } = await sql<{ bucket: number }>`
+    insert into booking.stock (ticket_id, event_id, bucket, buckets, total)
+    select ${ticketId}::uuid, ${eventId}::uuid, b, ${buckets}, ${Math.floor(total / buckets)} + case when b < ${total % buckets} then 1 else 0 end
+    from generate_series(0, ${buckets - 1}) as b
+    on conflict (ticket_id, bucket) do nothing returning bucket`.execute(db(em));
+  return rows.length === buckets;
 }
 
 export async function findStock(em: Em, ticketId: string): Promise<StockRecord | undefined> {
-  const { rows } = await sql<StockRow>`select * from booking.stock where ticket_id = ${ticketId}::uuid`.execute(db(em));
+  const { rows } = await sql<StockRow>`${STOCK_SELECT} where ticket_id = ${ticketId}::uuid group by ticket_id, event_id`.execute(db(em));
   return rows[0] && toStock(rows[0]);
 }
 
 export async function findStocks(em: Em, ticketIds: readonly string[]): Promise<StockRecord[]> {
   const { rows } = await sql<StockRow>`
-    select * from booking.stock where ticket_id = any(${ticketIds}::uuid[])`.execute(db(em));
+    ${STOCK_SELECT} where ticket_id = any(${ticketIds}::uuid[]) group by ticket_id, event_id`.execute(db(em));
   return rows.map(toStock);
 }
 
@@ -78,55 +88,84 @@ export async function listStocks(
   limit: number,
 ): Promise<StockRecord[]> {
   const { rows } = await sql<StockRow>`
-    select * from booking.stock
+    ${STOCK_SELECT}
     where (${eventId ?? null}::uuid is null or event_id = ${eventId ?? null}::uuid)
       and (${after?.[0] ?? null}::uuid is null or (event_id, ticket_id) > (${after?.[0] ?? null}::uuid, ${after?.[1] ?? null}::uuid))
+    group by event_id, ticket_id
     order by event_id, ticket_id limit ${limit}`.execute(db(em));
   return rows.map(toStock);
 }
 
-/** Deletes a stock that has nothing held or sold; "busy" when it has, "missing" when there is none. */
+/** Deletes a stock (every bucket) that has nothing held or sold; "busy" when it has, "missing" when there is none. */
 export async function deleteStock(em: Em, ticketId: string): Promise<"deleted" | "busy" | "missing"> {
   const { rows } = await sql<{ deleted: boolean }>`
     with gone as (
-      delete from booking.stock where ticket_id = ${ticketId}::uuid and held = 0 and sold = 0 returning ticket_id
+      delete from booking.stock where ticket_id = ${ticketId}::uuid
+        and not exists (select 1 from booking.stock b where b.ticket_id = ${ticketId}::uuid and (b.held > 0 or b.sold > 0))
+      returning ticket_id
     )
     select exists (select 1 from gone) as deleted`.execute(db(em));
   if (rows[0]?.deleted) return "deleted";
   return (await findStock(em, ticketId)) ? "busy" : "missing";
 }
 
-/**
- * Takes `quantity` from one stock if that many are available: one atomic conditional update. Returns false when
- * the stock is missing or short.
- */
-export async function takeFromStock(em: Em, item: HoldItem): Promise<{ eventId: string } | undefined> {
-  const { rows } = await sql<{ event_id: string }>`
-    update booking.stock set held = held + ${item.quantity}, updated_at = now()
-    where ticket_id = ${item.ticketId}::uuid and total - held - sold >= ${item.quantity}
-    returning event_id`.execute(db(em));
-  return rows[0] ? { eventId: rows[0].event_id } : undefined;
+/** What the hold path needs to know of a stock; none of it changes after the stock is created. */
+export async function stockShapes(em: Em, ticketIds: readonly string[]): Promise<{ ticketId: string; eventId: string; buckets: number }[]> {
+  const { rows } = await sql<{ ticket_id: string; event_id: string; buckets: number }>`
+    select ticket_id, event_id, buckets from booking.stock where ticket_id = any(${ticketIds}::uuid[]) and bucket = 0`.execute(db(em));
+  return rows.map((r) => ({ ticketId: r.ticket_id, eventId: r.event_id, buckets: r.buckets }));
 }
 
-export async function insertHolds(
+/** One order of a hold batch, with its prepared HELD event. */
+export interface BatchOrder {
+  orderId: string;
+  expiresAt: Date;
+  eventId: string;
+  payload: Uint8Array;
+  lines: { ticketId: string; quantity: number; bookingId: string }[];
+}
+
+export type BatchOutcome =
+  | { outcome: "held" | "exists" | "missing" }
+  | { outcome: "short"; shortages: { ticketId: string; available: number }[] };
+
+/**
+ * Runs booking.hold_batch: one statement, one commit, for every order of the batch. `bucket` is the bucket to draw
+ * on (null: all buckets, exact across them). Returns one outcome per order, in the batch's order.
+ */
+export async function holdBatch(
   em: Em,
-  orderId: string,
-  lines: readonly { ticketId: string; eventId: string; quantity: number }[],
-  ttlSeconds: number,
-): Promise<BookingRecord[]> {
-  const { rows } = await sql<BookingRow>`
-    insert into booking.booking (id, order_id, ticket_id, event_id, quantity, status, expires_at)
-    select id, ${orderId}::uuid, ticket_id, event_id, quantity, 'HELD', now() + make_interval(secs => ${ttlSeconds})
-    from unnest(${lines.map(() => randomUUID())}::uuid[], ${lines.map((l) => l.ticketId)}::uuid[],
-                ${lines.map((l) => l.eventId)}::uuid[], ${lines.map((l) => l.quantity)}::int[])
-      as t(id, ticket_id, event_id, quantity)
-    returning *`.execute(db(em));
-  return rows.map(toBooking).sort((a, b) => a.ticketId.localeCompare(b.ticketId));
+  orders: readonly BatchOrder[],
+  now: Date,
+  bucket: number | null,
+  topic: string,
+  type: string,
+): Promise<BatchOutcome[]> {
+  const lines = orders.flatMap((o, i) => o.lines.map((l) => ({ ...l, order: i + 1 })));
+  const { rows } = await sql<{ order_index: number; outcome: string; short_ticket: string | null; short_available: number | null }>`
+    select * from booking.hold_batch(
+      ${orders.map((o) => o.orderId)}::uuid[], ${orders.map((o) => o.expiresAt)}::timestamptz[],
+      ${orders.map((o) => o.eventId)}::uuid[], ${orders.map((o) => Buffer.from(o.payload))}::bytea[],
+      ${lines.map((l) => l.order)}::int[], ${lines.map((l) => l.ticketId)}::uuid[], ${lines.map((l) => l.quantity)}::int[],
+      ${lines.map((l) => l.bookingId)}::uuid[], ${now}::timestamptz, ${bucket}::int, ${topic}, ${type})`.execute(db(em));
+  const outcomes: BatchOutcome[] = orders.map(() => ({ outcome: "missing" }));
+  for (const r of rows) {
+    const i = r.order_index - 1;
+    if (r.outcome === "short") {
+      const current = outcomes[i];
+      const shortages = current?.outcome === "short" ? current.shortages : [];
+      shortages.push({ ticketId: r.short_ticket as string, available: r.short_available ?? 0 });
+      outcomes[i] = { outcome: "short", shortages };
+    } else {
+      outcomes[i] = { outcome: r.outcome as "held" | "exists" | "missing" };
+    }
+  }
+  return outcomes;
 }
 
 export async function bookingsOfOrder(em: Em, orderId: string, lock = false): Promise<BookingRecord[]> {
   const query = lock
-    ? sql<BookingRow>`select * from booking.booking where order_id = ${orderId}::uuid order by ticket_id for update`
+    ? sql<BookingRow>`select * from booking.booking where order_id = ${orderId}::uuid order by id for update`
     : sql<BookingRow>`select * from booking.booking where order_id = ${orderId}::uuid order by ticket_id`;
   const { rows } = await query.execute(db(em));
   return rows.map(toBooking);
@@ -158,8 +197,9 @@ export type HoldSelector =
 /**
  * Ends the selected HELD bookings and settles their stock, in ONE statement: the bookings are locked (due ones with
  * SKIP LOCKED, so parallel sweepers take disjoint batches), moved out of HELD only if still HELD, and their
- * quantities leave `held` — to `sold` when confirmed, back to available otherwise. A booking can therefore be
- * ended once only, whoever races for it. Returns the bookings this call ended.
+ * quantities leave `held` of the bucket they came from — to `sold` when confirmed, back to available otherwise. A
+ * booking can therefore be ended once only, whoever races for it. The stock rows are locked in (ticket_id, bucket)
+ * order, like every statement that locks several of them. Returns the bookings this call ended.
  */
 export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus): Promise<BookingRecord[]> {
   const target =
@@ -179,11 +219,16 @@ export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus):
       from target where b.id = target.id and b.status = 'HELD'
       returning b.*
     ),
-    per_ticket as (select ticket_id, sum(quantity)::int as quantity from ended group by ticket_id),
+    per_bucket as (select ticket_id, bucket, sum(quantity)::int as quantity from ended group by ticket_id, bucket),
+    locked as materialized (
+      select s.ticket_id, s.bucket from booking.stock s join per_bucket p on p.ticket_id = s.ticket_id and p.bucket = s.bucket
+      order by s.ticket_id, s.bucket for update of s
+    ),
     settled as (
       update booking.stock s
       set held = s.held - p.quantity, sold = s.sold + case when ${sold} then p.quantity else 0 end, updated_at = now()
-      from per_ticket p where s.ticket_id = p.ticket_id
+      from per_bucket p join locked l on l.ticket_id = p.ticket_id and l.bucket = p.bucket
+      where s.ticket_id = p.ticket_id and s.bucket = p.bucket
       returning s.ticket_id
     )
     select ended.* from ended`.execute(db(em));

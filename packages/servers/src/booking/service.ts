@@ -1,7 +1,7 @@
 import { DomainError, notFound, stateConflict } from "../platform/errors.js";
-import { PG, pgCode, transaction, type Em } from "../platform/db.js";
+import type { BusMessage } from "../platform/bus.js";
+import { transaction, type Em } from "../platform/db.js";
 import {
-  available,
   byOrder,
   confirmRefusal,
   type BookingRecord,
@@ -9,111 +9,109 @@ import {
   type HoldItem,
   type StockRecord,
 } from "./domain/booking.js";
+import { BatchedHolds, NaiveHolds, type HoldResult, type HoldStrategy, type StockShape } from "./holds.js";
 import * as repo from "./repository.js";
+
+export type BookingEventType = "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED";
 
 /** What the booking service publishes when holds change, written to its outbox in the same transaction. */
 export interface BookingEvents {
+  /** The event as it will be written, for statements that write the outbox themselves. */
+  prepare(type: BookingEventType, orderId: string, bookings: readonly BookingRecord[], at?: Date): BusMessage;
   /** Enqueues one event per order for the given change, inside `tx`. */
-  record(tx: Em, type: "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED", orderId: string, bookings: BookingRecord[]): Promise<void>;
+  record(tx: Em, type: BookingEventType, orderId: string, bookings: BookingRecord[]): Promise<void>;
   /** Called after a commit that recorded events, to publish them promptly. */
   committed(): void;
 }
 
-export interface HoldResult {
-  bookings: BookingRecord[];
-  expiresAt: Date;
-  /** False when the order already had holds and nothing new was held. */
-  created: boolean;
-}
+export type { HoldResult } from "./holds.js";
+
+/** How holds are taken: "batched" (group commit, the default) or "naive" (the benchmark's ORM comparator). */
+export type HoldStrategyName = "batched" | "naive";
 
 /** Use cases of the booking service. Inputs are validated by the handler. */
 export class BookingService {
+  /** Stock shapes never change once created; a deleted stock is forgotten when a hold finds it gone. */
+  readonly #shapes = new Map<string, StockShape>();
+  readonly #holds: HoldStrategy;
+  /** Holds in progress per order, so concurrent calls for one order share one attempt. */
+  readonly #holding = new Map<string, Promise<HoldResult>>();
+
   constructor(
     private readonly em: Em,
     private readonly events: BookingEvents,
     private readonly defaultTtlSeconds: number,
-  ) {}
+    strategy: HoldStrategyName = "batched",
+  ) {
+    this.#holds =
+      strategy === "naive"
+        ? new NaiveHolds(em, events)
+        : new BatchedHolds(
+            em,
+            events,
+            (ticketId) => this.#shapes.get(ticketId) as StockShape,
+            (ticketIds) => ticketIds.forEach((id) => this.#shapes.delete(id)),
+          );
+  }
 
-  async createStock(ticketId: string, eventId: string, total: number): Promise<StockRecord> {
-    const created = await repo.insertStock(this.em.fork(), ticketId, eventId, total);
-    if (created) return created;
-    const existing = await repo.findStock(this.em.fork(), ticketId);
+  /** Creates the stock, split over `buckets` rows. Idempotent for the same total and split. */
+  async createStock(ticketId: string, eventId: string, total: number, buckets = 1): Promise<StockRecord> {
+    await repo.insertStock(this.em, ticketId, eventId, total, buckets);
+    const existing = await repo.findStock(this.em, ticketId);
     if (!existing) throw new DomainError("Aborted", `stock ${ticketId} changed concurrently; retry`);
-    if (existing.total !== total || existing.eventId !== eventId) {
-      throw new DomainError("AlreadyExists", `stock ${ticketId} already exists with total ${existing.total}`);
+    if (existing.total !== total || existing.eventId !== eventId || existing.buckets !== buckets) {
+      throw new DomainError(
+        "AlreadyExists",
+        `stock ${ticketId} already exists with total ${existing.total} over ${existing.buckets} bucket(s)`,
+      );
     }
     return existing;
   }
 
   async getStock(ticketId: string): Promise<StockRecord> {
-    const stock = await repo.findStock(this.em.fork(), ticketId);
+    const stock = await repo.findStock(this.em, ticketId);
     if (!stock) throw notFound("stock", ticketId);
     return stock;
   }
 
   listStocks(eventId: string | undefined, after: string[] | undefined, limit: number): Promise<StockRecord[]> {
-    return repo.listStocks(this.em.fork(), eventId, after, limit);
+    return repo.listStocks(this.em, eventId, after, limit);
   }
 
   async deleteStock(ticketId: string): Promise<void> {
-    const outcome = await repo.deleteStock(this.em.fork(), ticketId);
+    const outcome = await repo.deleteStock(this.em, ticketId);
     if (outcome === "missing") throw notFound("stock", ticketId);
     if (outcome === "busy") {
       throw new DomainError("FailedPrecondition", `stock ${ticketId} has held or sold tickets and cannot be deleted`);
     }
+    this.#shapes.delete(ticketId);
   }
 
   /**
-   * Holds every item for the order or nothing. Items are taken in ticket-id order, so two orders competing for the
-   * same stocks lock them in the same order and cannot deadlock each other. Idempotent per order.
+   * Holds every item for the order or nothing; idempotent per order (a second call answers with the first call's
+   * holds). `deadline` (epoch ms) is when the caller stops waiting: no stock is taken after it.
    */
-  async hold(orderId: string, items: HoldItem[], ttlSeconds: number | undefined): Promise<HoldResult> {
-    const ttl = ttlSeconds ?? this.defaultTtlSeconds;
-    const sorted = [...items].sort((a, b) => a.ticketId.localeCompare(b.ticketId));
-    try {
-      const result = await transaction(this.em, async (tx) => {
-        const existing = await repo.bookingsOfOrder(tx, orderId);
-        if (existing.length > 0) return { bookings: existing, created: false };
-        const lines: { ticketId: string; eventId: string; quantity: number }[] = [];
-        const short: HoldItem[] = [];
-        for (const item of sorted) {
-          const taken = await repo.takeFromStock(tx, item);
-          if (taken) lines.push({ ...item, eventId: taken.eventId });
-          else short.push(item);
-        }
-        if (short.length > 0) throw await this.#shortage(tx, short);
-        const bookings = await repo.insertHolds(tx, orderId, lines, ttl);
-        await this.events.record(tx, "HELD", orderId, bookings);
-        return { bookings, created: true };
-      });
-      if (result.created) this.events.committed();
-      return { ...result, expiresAt: result.bookings[0]?.expiresAt ?? new Date() };
-    } catch (err) {
-      // Two requests for one order raced and the other one inserted first: answer with its holds.
-      if (pgCode(err) === PG.uniqueViolation) {
-        const bookings = await repo.bookingsOfOrder(this.em.fork(), orderId);
-        return { bookings, expiresAt: bookings[0]?.expiresAt ?? new Date(), created: false };
-      }
-      throw err;
-    }
+  async hold(orderId: string, items: HoldItem[], ttlSeconds: number | undefined, deadline?: number): Promise<HoldResult> {
+    const running = this.#holding.get(orderId);
+    if (running) return running;
+    const attempt = this.#hold(orderId, items, ttlSeconds ?? this.defaultTtlSeconds, deadline).finally(() =>
+      this.#holding.delete(orderId),
+    );
+    this.#holding.set(orderId, attempt);
+    return attempt;
   }
 
-  async #shortage(tx: Em, short: HoldItem[]): Promise<DomainError> {
-    const stocks = new Map((await repo.findStocks(tx, short.map((s) => s.ticketId))).map((s) => [s.ticketId, s]));
-    const missing = short.filter((s) => !stocks.has(s.ticketId));
-    if (missing.length > 0) {
-      return new DomainError("NotFound", `no stock for ticket ${missing.map((m) => m.ticketId).join(", ")}`);
+  async #hold(orderId: string, items: HoldItem[], ttlSeconds: number, deadline: number | undefined): Promise<HoldResult> {
+    const unknown = items.filter((item) => !this.#shapes.has(item.ticketId)).map((item) => item.ticketId);
+    if (unknown.length > 0) {
+      for (const shape of await repo.stockShapes(this.em, unknown)) {
+        this.#shapes.set(shape.ticketId, { eventId: shape.eventId, buckets: shape.buckets });
+      }
+      const missing = unknown.filter((id) => !this.#shapes.has(id));
+      if (missing.length > 0) throw new DomainError("NotFound", `no stock for ticket ${missing.join(", ")}`);
     }
-    const shortages = short.map((s) => ({
-      ticketId: s.ticketId,
-      requested: s.quantity,
-      available: Math.max(0, available(stocks.get(s.ticketId) as StockRecord)),
-    }));
-    return new DomainError(
-      "ResourceExhausted",
-      `not enough tickets: ${shortages.map((s) => `${s.ticketId} has ${s.available}, ${s.requested} requested`).join("; ")}`,
-      { shortages },
-    );
+    const sorted = [...items].sort((a, b) => a.ticketId.localeCompare(b.ticketId));
+    return this.#holds.hold({ orderId, items: sorted, ttlSeconds, deadline });
   }
 
   listBookings(
@@ -121,7 +119,7 @@ export class BookingService {
     after: string[] | undefined,
     limit: number,
   ): Promise<BookingRecord[]> {
-    return repo.listBookings(this.em.fork(), filter, after, limit);
+    return repo.listBookings(this.em, filter, after, limit);
   }
 
   /**

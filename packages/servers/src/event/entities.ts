@@ -34,6 +34,7 @@ const TicketTypeSchema = defineEntity({
     priceMinor: p.bigint("bigint"),
     currency: p.string().length(3),
     capacity: p.integer(),
+    stockBuckets: p.smallint().default(1),
     position: p.integer(),
   },
 });

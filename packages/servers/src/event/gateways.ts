@@ -5,9 +5,9 @@ import type { StockGateway } from "./service.js";
 /** The booking service's stock RPCs, as the event service needs them. */
 export function bookingStock(client: TicketingClient): StockGateway {
   return {
-    async createStock(ticketId, eventId, total) {
+    async createStock(ticketId, eventId, total, buckets) {
       try {
-        await client.bookings.createStock({ ticketId, eventId, total, idempotencyKey: `stock-${ticketId}` });
+        await client.bookings.createStock({ ticketId, eventId, total, buckets, idempotencyKey: `stock-${ticketId}` });
       } catch (err) {
         throw fromRemote(err, "booking");
       }

@@ -6,25 +6,27 @@ import { createHash, randomUUID } from "node:crypto";
 import { callerOf } from "../platform/auth.js";
 import { decodePageToken, pageSize, paginate } from "../platform/page.js";
 import { Validator } from "../platform/validate.js";
-import type { Event, TicketType } from "./entities.js";
+import {
+  MAX_CAPACITY,
+  MAX_PRICE_MINOR,
+  MAX_STOCK_BUCKETS,
+  MAX_TICKET_TYPES,
+  type EventSnapshot,
+  type TicketTypeSnapshot,
+} from "./domain/event.js";
 import type { EventService } from "./service.js";
 
-export const MAX_TICKET_TYPES = 50;
-export const MAX_CAPACITY = 1_000_000;
-/** 10^13 minor units: far above any ticket, far below float trouble. */
-export const MAX_PRICE_MINOR = 10_000_000_000_000n;
-
-export function ticketTypeToPb(tt: TicketType, eventId: string): pb.TicketType {
+export function ticketTypeToPb(tt: TicketTypeSnapshot): pb.TicketType {
   return create(pb.TicketTypeSchema, {
     id: tt.id,
-    eventId,
+    eventId: tt.eventId,
     name: tt.name,
-    price: { amountMinor: BigInt(tt.priceMinor), currency: tt.currency },
+    price: { amountMinor: tt.priceMinor, currency: tt.currency },
     capacity: tt.capacity,
   });
 }
 
-export function eventToPb(e: Event): pb.Event {
+export function eventToPb(e: EventSnapshot): pb.Event {
   return create(pb.EventSchema, {
     id: e.id,
     name: e.name,
@@ -32,7 +34,7 @@ export function eventToPb(e: Event): pb.Event {
     venue: { name: e.venueName, location: e.venueLocation },
     startsAt: timestampFromDate(e.startsAt),
     endsAt: timestampFromDate(e.endsAt),
-    ticketTypes: e.ticketTypes.getItems().map((tt) => ticketTypeToPb(tt, e.id)),
+    ticketTypes: e.ticketTypes.map(ticketTypeToPb),
     createdAt: timestampFromDate(e.createdAt),
   });
 }
@@ -57,7 +59,9 @@ export function eventHandler(service: EventService): ServiceImpl<typeof pb.Event
       }
       const names = new Set<string>();
       req.ticketTypes.forEach((tt, i) => {
-        v.text(`ticket_types[${i}].name`, tt.name, 1, 100).int(`ticket_types[${i}].capacity`, tt.capacity, 1, MAX_CAPACITY);
+        v.text(`ticket_types[${i}].name`, tt.name, 1, 100)
+          .int(`ticket_types[${i}].capacity`, tt.capacity, 1, MAX_CAPACITY)
+          .int(`ticket_types[${i}].stock_buckets`, tt.stockBuckets, 0, Math.min(MAX_STOCK_BUCKETS, Math.max(1, tt.capacity)));
         if (names.has(tt.name.trim())) v.fail(`ticket_types[${i}].name`, "appears twice");
         names.add(tt.name.trim());
         if (!tt.price) v.fail(`ticket_types[${i}].price`, "is required");
@@ -84,6 +88,7 @@ export function eventHandler(service: EventService): ServiceImpl<typeof pb.Event
           priceMinor: tt.price?.amountMinor ?? 0n,
           currency: tt.price?.currency ?? "",
           capacity: tt.capacity,
+          stockBuckets: tt.stockBuckets || 1,
         })),
       });
       return { event: eventToPb(created) };
@@ -106,8 +111,7 @@ export function eventHandler(service: EventService): ServiceImpl<typeof pb.Event
 
     async getTicket(req) {
       new Validator().uuid("ticket_id", req.ticketId).check();
-      const tt = await service.getTicket(req.ticketId.toLowerCase());
-      return { ticketType: ticketTypeToPb(tt, tt.event.id) };
+      return { ticketType: ticketTypeToPb(await service.getTicket(req.ticketId.toLowerCase())) };
     },
   };
 }

@@ -1,10 +1,14 @@
 import type { ServiceSchema } from "../platform/db.js";
 import { eventEntities } from "./entities.js";
 import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
+import { Migration20261125000000_stock_buckets } from "./migrations/Migration20261125000000_stock_buckets.js";
 
 /** The event service's schema, entities and migrations, in order. */
 export const eventSchema: ServiceSchema = {
   schema: "event",
   entities: eventEntities,
-  migrations: [{ name: "Migration20261124000000_initial", class: Migration20261124000000_initial }],
+  migrations: [
+    { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
+    { name: "Migration20261125000000_stock_buckets", class: Migration20261125000000_stock_buckets },
+  ],
 };

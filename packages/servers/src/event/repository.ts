@@ -14,7 +14,7 @@ export interface NewEventRow {
   createdBy: string;
   idempotencyKey: string;
   requestHash: string;
-  ticketTypes: { name: string; priceMinor: bigint; currency: string; capacity: number }[];
+  ticketTypes: { name: string; priceMinor: bigint; currency: string; capacity: number; stockBuckets: number }[];
 }
 
 export function findByKey(em: Em, createdBy: string, idempotencyKey: string): Promise<Event | null> {

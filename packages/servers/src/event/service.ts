@@ -1,13 +1,15 @@
+import { BoundedMap } from "../platform/bounded-map.js";
 import { DomainError, notFound } from "../platform/errors.js";
 import { PG, pgCode, type Em } from "../platform/db.js";
 import type { Logger } from "../platform/logger.js";
+import type { EventSnapshot, TicketTypeSnapshot } from "./domain/event.js";
 import type { Event, TicketType } from "./entities.js";
 import * as repo from "./repository.js";
 
 /** What the event service needs from the booking service. */
 export interface StockGateway {
-  /** Creates the stock of a ticket type; idempotent. */
-  createStock(ticketId: string, eventId: string, total: number): Promise<void>;
+  /** Creates the stock of a ticket type, split over `buckets` rows; idempotent. */
+  createStock(ticketId: string, eventId: string, total: number, buckets: number): Promise<void>;
   /** Deletes the stock of a ticket type; a missing stock is not an error. */
   deleteStock(ticketId: string): Promise<void>;
 }
@@ -17,6 +19,7 @@ export interface NewTicketType {
   priceMinor: bigint;
   currency: string;
   capacity: number;
+  stockBuckets: number;
 }
 
 export interface NewEvent {
@@ -31,6 +34,10 @@ export interface NewEvent {
 
 /** Use cases of the catalogue. */
 export class EventService {
+  // Active events never change (the domain module says why), so what was read once is served from memory.
+  readonly #events = new BoundedMap<string, EventSnapshot>(10_000);
+  readonly #tickets = new BoundedMap<string, TicketTypeSnapshot>(50_000);
+
   constructor(
     private readonly em: Em,
     private readonly stock: StockGateway,
@@ -45,17 +52,17 @@ export class EventService {
    * If step 2 fails, the stocks made so far and the event are deleted again; if even that fails, the event stays
    * CREATING and hidden, and a retry with the same key finishes the job. A retry of a finished creation returns it.
    */
-  async create(creator: string, idempotencyKey: string, requestHash: string, input: NewEvent): Promise<Event> {
+  async create(creator: string, idempotencyKey: string, requestHash: string, input: NewEvent): Promise<EventSnapshot> {
     let event = await this.#findByKey(creator, idempotencyKey);
     if (event && event.requestHash !== requestHash) {
       throw new DomainError("InvalidArgument", "idempotency_key was already used for a different CreateEvent request");
     }
-    if (event?.status === "ACTIVE") return event;
+    if (event?.status === "ACTIVE") return snapshotOf(event);
     event ??= await this.#insertCreating(creator, idempotencyKey, requestHash, input);
 
     const ticketTypes = event.ticketTypes.getItems();
     try {
-      for (const tt of ticketTypes) await this.stock.createStock(tt.id, event.id, tt.capacity);
+      for (const tt of ticketTypes) await this.stock.createStock(tt.id, event.id, tt.capacity, tt.stockBuckets);
     } catch (err) {
       await this.#undo(event, ticketTypes);
       throw err;
@@ -106,20 +113,58 @@ export class EventService {
     return undone;
   }
 
-  async get(id: string): Promise<Event> {
+  async get(id: string): Promise<EventSnapshot> {
+    const cached = this.#events.get(id);
+    if (cached) return cached;
     const event = await repo.findActive(this.em.fork(), id);
     if (!event) throw notFound("event", id);
-    return event;
+    return this.#remember(snapshotOf(event));
   }
 
   /** Active events by (starts_at, id), after the given key. */
-  list(after: [Date, string] | undefined, limit: number): Promise<Event[]> {
-    return repo.listActive(this.em.fork(), after, limit);
+  async list(after: [Date, string] | undefined, limit: number): Promise<EventSnapshot[]> {
+    return (await repo.listActive(this.em.fork(), after, limit)).map(snapshotOf);
   }
 
-  async getTicket(id: string): Promise<TicketType> {
+  async getTicket(id: string): Promise<TicketTypeSnapshot> {
+    const cached = this.#tickets.get(id);
+    if (cached) return cached;
     const tt = await repo.findActiveTicket(this.em.fork(), id);
     if (!tt) throw notFound("ticket", id);
-    return tt;
+    const snapshot = ticketSnapshotOf(tt, tt.event.id);
+    this.#tickets.set(id, snapshot);
+    return snapshot;
   }
+
+  #remember(event: EventSnapshot): EventSnapshot {
+    this.#events.set(event.id, event);
+    for (const tt of event.ticketTypes) this.#tickets.set(tt.id, tt);
+    return event;
+  }
+}
+
+function ticketSnapshotOf(tt: TicketType, eventId: string): TicketTypeSnapshot {
+  return {
+    id: tt.id,
+    eventId,
+    name: tt.name,
+    priceMinor: BigInt(tt.priceMinor),
+    currency: tt.currency,
+    capacity: tt.capacity,
+    stockBuckets: tt.stockBuckets,
+  };
+}
+
+function snapshotOf(e: Event): EventSnapshot {
+  return {
+    id: e.id,
+    name: e.name,
+    description: e.description,
+    venueName: e.venueName,
+    venueLocation: e.venueLocation,
+    startsAt: e.startsAt,
+    endsAt: e.endsAt,
+    createdAt: e.createdAt,
+    ticketTypes: e.ticketTypes.getItems().map((tt) => ticketSnapshotOf(tt, e.id)),
+  };
 }

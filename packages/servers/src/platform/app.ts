@@ -173,7 +173,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     if (orms.booking) {
       const relay = relayFor("booking");
-      const service = new BookingService(orms.booking.em, outboxBookingEvents(() => relay.wake()), config.holdTtlSeconds);
+      const service = new BookingService(orms.booking.em, outboxBookingEvents(() => relay.wake()), config.holdTtlSeconds, config.holdStrategy);
       started.booking = service;
       routes.push(bookingRoutes(service));
     }

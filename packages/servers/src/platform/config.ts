@@ -36,6 +36,8 @@ export interface Config {
   expiryCron: string;
   /** Holds expired per sweep statement. */
   expiryBatchSize: number;
+  /** How booking takes stock: batched group commit, or the naive ORM pattern kept as the benchmark's comparator. */
+  holdStrategy: "batched" | "naive";
   /** pino level. */
   logLevel: string;
   /** Kafka bootstrap servers; empty means the in-process bus. */
@@ -78,6 +80,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_HOLD_TTL", default: "15m", description: "how long stock is held for an unpaid order (s, m or h suffix)" },
   { name: "TICKETING_EXPIRY_CRON", default: "*/2 * * * * *", description: "cron pattern (with seconds) of the hold-expiry sweep" },
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
+  { name: "TICKETING_HOLD_STRATEGY", default: "batched", description: "how booking takes stock: batched (group commit) or naive (SELECT … FOR UPDATE per order: the on-sale benchmark's comparator, not for production)" },
   { name: "TICKETING_LOG_LEVEL", default: "info", description: "pino log level: trace, debug, info, warn, error, fatal, silent" },
   { name: "TICKETING_KAFKA_BROKERS", default: "(in-process bus)", description: "comma-separated Kafka bootstrap servers. KAFKA_BROKERS is read too" },
   { name: "TICKETING_KAFKA_PARTITIONS", default: "6", description: "partitions of the topics created at start" },
@@ -165,6 +168,11 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`TICKETING_EXPIRY_CRON=${expiryCron}: must be a cron pattern`);
   }
 
+  const holdStrategy = (read("TICKETING_HOLD_STRATEGY") ?? "batched") as Config["holdStrategy"];
+  if (!["batched", "naive"].includes(holdStrategy)) {
+    problems.push(`TICKETING_HOLD_STRATEGY=${holdStrategy}: must be batched or naive`);
+  }
+
   const brokers = (read("TICKETING_KAFKA_BROKERS") ?? read("KAFKA_BROKERS") ?? "")
     .split(",")
     .map((b) => b.trim())
@@ -197,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
     holdTtlSeconds: holdTtlSeconds ?? 900,
     expiryCron,
     expiryBatchSize: int("TICKETING_EXPIRY_BATCH_SIZE", 500, 1, 10_000),
+    holdStrategy,
     logLevel,
     kafkaBrokers: brokers,
     kafkaPartitions: int("TICKETING_KAFKA_PARTITIONS", 6, 1, 1000),

@@ -11,7 +11,8 @@ export type ErrorKind =
   | "PermissionDenied"
   | "Unauthenticated"
   | "Aborted"
-  | "Unavailable";
+  | "Unavailable"
+  | "DeadlineExceeded";
 
 /** A request field that failed validation. */
 export interface FieldViolation {

@@ -16,6 +16,7 @@ const CODES: Record<ErrorKind, Code> = {
   Unauthenticated: Code.Unauthenticated,
   Aborted: Code.Aborted,
   Unavailable: Code.Unavailable,
+  DeadlineExceeded: Code.DeadlineExceeded,
 };
 
 /** Turns a domain error into the ConnectError a client sees, typed details included. */

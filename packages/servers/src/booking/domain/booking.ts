@@ -23,6 +23,8 @@ export interface StockRecord {
   total: number;
   held: number;
   sold: number;
+  /** How many rows (buckets) the stock is split over; the counts are their sums. */
+  buckets: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,6 +41,7 @@ export interface HoldItem {
 export const MAX_ITEMS_PER_ORDER = 20;
 export const MAX_QUANTITY_PER_ITEM = 100;
 export const MAX_STOCK_TOTAL = 1_000_000;
+export const MAX_STOCK_BUCKETS = 64;
 export const MIN_TTL_SECONDS = 1;
 export const MAX_TTL_SECONDS = 86_400;
 
