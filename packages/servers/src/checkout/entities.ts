@@ -30,6 +30,8 @@ const OrderSchema = defineEntity({
     currency: p.string().length(3),
     expiresAt: p.datetime().nullable(),
     statusReason: p.text().default(""),
+    /** Why a placement failed (FAILED orders only), so a retry is answered with the same code. */
+    failureKind: p.text().nullable(),
     paymentReference: p.text().default(""),
     idempotencyKey: p.text(),
     createdAt: p.datetime().defaultRaw("now()"),

@@ -1,5 +1,5 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { booking as bookingPb, checkout as pb } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { TOPICS, type Bus, type BusMessage, type Subscription } from "../platform/bus.js";
@@ -7,7 +7,7 @@ import type { Em } from "../platform/db.js";
 import { enqueue } from "../platform/outbox.js";
 import type { OrderSnapshot } from "./domain/order.js";
 import { orderToPb } from "./handler.js";
-import type { CheckoutService, OrderEvents } from "./service.js";
+import type { CheckoutService, OrderEventType, OrderEvents } from "./service.js";
 
 const TYPES = {
   PLACED: pb.OrderEventType.PLACED,
@@ -19,25 +19,27 @@ const TYPES = {
 
 /** Order events as protobuf OrderEvent messages in the checkout schema's outbox. */
 export function outboxOrderEvents(wake: () => void): OrderEvents {
+  const prepare = (type: OrderEventType, order: OrderSnapshot): BusMessage => {
+    const eventId = randomUUID();
+    const message = create(pb.OrderEventSchema, {
+      eventId,
+      occurredAt: timestampFromDate(order.updatedAt),
+      orderId: order.id,
+      type: TYPES[type],
+      order: orderToPb(order),
+    });
+    return {
+      topic: TOPICS.orderEvents,
+      key: order.id,
+      type: `ORDER_EVENT_TYPE_${type}`,
+      eventId,
+      value: toBinary(pb.OrderEventSchema, message),
+    };
+  };
   return {
-    async record(tx: Em, type: keyof typeof TYPES, order: OrderSnapshot) {
-      const eventId = randomUUID();
-      const message = create(pb.OrderEventSchema, {
-        eventId,
-        occurredAt: timestampNow(),
-        orderId: order.id,
-        type: TYPES[type],
-        order: orderToPb(order),
-      });
-      await enqueue(tx, "checkout", [
-        {
-          topic: TOPICS.orderEvents,
-          key: order.id,
-          type: `ORDER_EVENT_TYPE_${type}`,
-          eventId,
-          value: toBinary(pb.OrderEventSchema, message),
-        },
-      ]);
+    prepare,
+    async record(tx: Em, type: OrderEventType, order: OrderSnapshot) {
+      await enqueue(tx, "checkout", [prepare(type, order)]);
     },
     committed: wake,
   };
@@ -54,8 +56,10 @@ export function consumeBookingEvents(bus: Bus, service: CheckoutService): Promis
     handle: async (message: BusMessage) => {
       const event = fromBinary(bookingPb.BookingEventSchema, message.value);
       if (event.type === bookingPb.BookingEventType.EXPIRED) {
+        service.stockReturned(event.bookings.map((b) => b.ticketId));
         await service.onHoldsEnded(event.eventId, event.orderId, "EXPIRED");
       } else if (event.type === bookingPb.BookingEventType.RELEASED) {
+        service.stockReturned(event.bookings.map((b) => b.ticketId));
         await service.onHoldsEnded(event.eventId, event.orderId, "RELEASED");
       }
     },

@@ -40,14 +40,17 @@ export function bookingHolds(client: TicketingClient, ttlSeconds?: number): Hold
     }
   };
   return {
-    hold: (orderId, lines) =>
+    hold: (orderId, lines, timeoutMs) =>
       call(async () => {
-        const res = await client.bookings.createBooking({
-          orderId,
-          items: lines.map((l) => ({ ticketId: l.ticketId, quantity: l.quantity })),
-          idempotencyKey: `hold-${orderId}`,
-          ...(ttlSeconds ? { ttl: { seconds: BigInt(ttlSeconds) } } : {}),
-        });
+        const res = await client.bookings.createBooking(
+          {
+            orderId,
+            items: lines.map((l) => ({ ticketId: l.ticketId, quantity: l.quantity })),
+            idempotencyKey: `hold-${orderId}`,
+            ...(ttlSeconds ? { ttl: { seconds: BigInt(ttlSeconds) } } : {}),
+          },
+          timeoutMs === undefined ? {} : { timeoutMs },
+        );
         if (!res.expiresAt) throw new Error("booking returned holds without an expiry");
         return { expiresAt: new Date(Number(res.expiresAt.seconds) * 1000 + Math.floor(res.expiresAt.nanos / 1e6)) };
       }),

@@ -108,7 +108,8 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
 
     async placeOrder(req, ctx) {
       new Validator().text("idempotency_key", req.idempotencyKey, 0, 200).check();
-      const order = await service.placeOrder(callerOf(ctx).sub, req.idempotencyKey || randomUUID());
+      const left = ctx.timeoutMs();
+      const order = await service.placeOrder(callerOf(ctx).sub, req.idempotencyKey || randomUUID(), left === undefined ? undefined : Date.now() + left);
       return { order: orderToPb(order) };
     },
 

@@ -1,10 +1,14 @@
 import type { ServiceSchema } from "../platform/db.js";
 import { checkoutEntities } from "./entities.js";
 import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
+import { Migration20261125000000_one_round_trip_carts } from "./migrations/Migration20261125000000_one_round_trip_carts.js";
 
 /** The checkout service's schema, entities and migrations, in order. */
 export const checkoutSchema: ServiceSchema = {
   schema: "checkout",
   entities: checkoutEntities,
-  migrations: [{ name: "Migration20261124000000_initial", class: Migration20261124000000_initial }],
+  migrations: [
+    { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
+    { name: "Migration20261125000000_one_round_trip_carts", class: Migration20261125000000_one_round_trip_carts },
+  ],
 };

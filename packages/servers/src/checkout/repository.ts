@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
+import type { BusMessage } from "../platform/bus.js";
 import type { Em } from "../platform/db.js";
-import type { OrderLine, OrderSnapshot, OrderStatus } from "./domain/order.js";
+import type { FailureKind, OrderLine, OrderSnapshot, OrderStatus } from "./domain/order.js";
 
 type Db = Kysely<unknown>;
 const db = (em: Em): Db => em.getKysely() as unknown as Db;
@@ -28,6 +29,7 @@ interface OrderRow {
   currency: string;
   expires_at: Date | string | null;
   status_reason: string;
+  failure_kind: FailureKind | null;
   payment_reference: string;
   created_at: Date | string;
   updated_at: Date | string;
@@ -53,6 +55,7 @@ const toOrder = (r: OrderRow): OrderSnapshot => ({
   currency: r.currency.trim(),
   expiresAt: r.expires_at ? new Date(r.expires_at) : null,
   statusReason: r.status_reason,
+  failureKind: r.failure_kind,
   paymentReference: r.payment_reference,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
@@ -70,7 +73,7 @@ const toOrder = (r: OrderRow): OrderSnapshot => ({
 
 /** An order with its items, one query. */
 const ORDER_SELECT = sql`
-  select o.id, o.user_id, o.status, o.total_minor::text, o.currency, o.expires_at, o.status_reason,
+  select o.id, o.user_id, o.status, o.total_minor::text, o.currency, o.expires_at, o.status_reason, o.failure_kind,
          o.payment_reference, o.created_at, o.updated_at,
          coalesce((select json_agg(json_build_object(
            'ticket_id', i.ticket_id, 'event_id', i.event_id, 'ticket_name', i.ticket_name, 'quantity', i.quantity,
@@ -86,42 +89,92 @@ export async function cartOf(em: Em, userId: string): Promise<CartLine[]> {
 }
 
 /**
- * Records that (user, operation, key) ran. False when it had run before: the caller skips the change, so a retried
- * mutation is applied once.
+ * AddToCart (`set` false) or UpdateCart (`set` true; quantity 0 removes the line) in one round trip: applied once
+ * per (user, operation, key), serialised per cart, limits checked under the cart's lock. Returns the cart after.
+ * Throws a driver error with SQLSTATE TKCUR / TKLIN / TKQTY when the change is refused (nothing is written).
  */
-export async function claimIdempotencyKey(em: Em, userId: string, operation: string, key: string): Promise<boolean> {
-  const { rows } = await sql`
-    insert into checkout.idempotent_request (user_id, operation, key) values (${userId}, ${operation}, ${key})
-    on conflict do nothing returning key`.execute(db(em));
-  return rows.length === 1;
+export async function changeCart(
+  em: Em,
+  change: { userId: string; operation: string; key: string; line: OrderLine; set: boolean; maxLines: number; maxQuantity: number },
+): Promise<CartLine[]> {
+  const { line } = change;
+  const { rows } = await sql<CartRow>`
+    select ticket_id, event_id, ticket_name, quantity, unit_price_minor::text, currency, added_at, updated_at
+    from checkout.change_cart(${change.userId}, ${change.operation}, ${change.key}, ${line.ticketId}::uuid, ${line.eventId}::uuid,
+      ${line.ticketName}, ${line.quantity}, ${line.unitPriceMinor.toString()}::bigint, ${line.currency}, ${change.set},
+      ${change.maxLines}, ${change.maxQuantity}, ${new Date()}::timestamptz)`.execute(db(em));
+  return rows.map(toCartLine);
 }
 
-/** Adds to a cart line (creating it); false when the line would exceed `maxQuantity`. */
-export async function addToCartLine(em: Em, userId: string, line: OrderLine, maxQuantity: number): Promise<boolean> {
-  const { rows } = await sql`
-    insert into checkout.cart_item (user_id, ticket_id, event_id, ticket_name, quantity, unit_price_minor, currency)
-    values (${userId}, ${line.ticketId}::uuid, ${line.eventId}::uuid, ${line.ticketName}, ${line.quantity},
-            ${line.unitPriceMinor.toString()}::bigint, ${line.currency})
-    on conflict (user_id, ticket_id) do update
-      set quantity = cart_item.quantity + excluded.quantity, ticket_name = excluded.ticket_name,
-          unit_price_minor = excluded.unit_price_minor, updated_at = now()
-      where cart_item.quantity + excluded.quantity <= ${maxQuantity}
-    returning ticket_id`.execute(db(em));
-  return rows.length === 1;
+/** The user's cart and, in the same round trip, the id of the order already placed with this key (if any). */
+export async function cartAndKeyedOrder(em: Em, userId: string, key: string): Promise<{ orderId: string | undefined; cart: CartLine[] }> {
+  const { rows } = await sql<Partial<CartRow> & { keyed: string | null }>`
+    select k.keyed, c.ticket_id, c.event_id, c.ticket_name, c.quantity, c.unit_price_minor::text, c.currency, c.added_at, c.updated_at
+    from (select (select id from checkout."order" where user_id = ${userId} and idempotency_key = ${key}) as keyed) k
+    left join checkout.cart_item c on c.user_id = ${userId}
+    order by c.added_at, c.ticket_id`.execute(db(em));
+  return {
+    orderId: rows[0]?.keyed ?? undefined,
+    cart: rows.filter((r) => r.ticket_id).map((r) => toCartLine(r as CartRow)),
+  };
 }
 
-export async function setCartLine(em: Em, userId: string, line: OrderLine): Promise<void> {
+/**
+ * Records the order as PLACING and takes exactly its quantities out of the cart, in one transaction under the cart's
+ * lock. Throws SQLSTATE TKKEY when an order with this key exists, TKCHG when the cart no longer holds the lines.
+ */
+export async function recordOrder(em: Em, order: OrderSnapshot, key: string): Promise<void> {
+  const items = order.items;
   await sql`
-    insert into checkout.cart_item (user_id, ticket_id, event_id, ticket_name, quantity, unit_price_minor, currency)
-    values (${userId}, ${line.ticketId}::uuid, ${line.eventId}::uuid, ${line.ticketName}, ${line.quantity},
-            ${line.unitPriceMinor.toString()}::bigint, ${line.currency})
-    on conflict (user_id, ticket_id) do update
-      set quantity = excluded.quantity, ticket_name = excluded.ticket_name,
-          unit_price_minor = excluded.unit_price_minor, updated_at = now()`.execute(db(em));
+    select checkout.record_order(${order.id}::uuid, ${order.userId}, ${key}, ${order.totalMinor.toString()}::bigint,
+      ${order.currency}, ${order.createdAt}::timestamptz,
+      ${items.map((i) => i.ticketId)}::uuid[], ${items.map((i) => i.eventId)}::uuid[], ${items.map((i) => i.ticketName)}::text[],
+      ${items.map((i) => i.quantity)}::int[], ${items.map((i) => i.unitPriceMinor.toString())}::bigint[],
+      ${items.map((i) => i.currency)}::text[])`.execute(db(em));
 }
 
-export async function removeCartLines(em: Em, userId: string, ticketIds: readonly string[]): Promise<void> {
-  await sql`delete from checkout.cart_item where user_id = ${userId} and ticket_id = any(${ticketIds}::uuid[])`.execute(db(em));
+const outboxRow = (event: BusMessage) =>
+  sql`${event.eventId}::uuid, ${event.topic}, ${event.key}, ${event.type}, ${Buffer.from(event.value)}::bytea`;
+
+/** PLACING → PENDING_PAYMENT with the holds' expiry, and its PLACED event, in one statement. False if the order had moved on. */
+export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`
+    with moved as (
+      update checkout."order" set status = 'PENDING_PAYMENT', expires_at = ${order.expiresAt}::timestamptz, updated_at = ${order.updatedAt}::timestamptz
+      where id = ${order.id}::uuid and status = 'PLACING'
+      returning id
+    )
+    insert into checkout.outbox (event_id, topic, key, type, payload)
+    select ${outboxRow(event)} from moved
+    returning key as id`.execute(db(em));
+  return rows.length === 1;
+}
+
+/**
+ * PLACING → FAILED with its reason and kind, the order's quantities back into the cart (a line is never filled
+ * past `maxQuantity`), and its FAILED event, in one statement. False if the order had moved on.
+ */
+export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessage, maxQuantity: number): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`
+    with failed as (
+      update checkout."order" set status = 'FAILED', status_reason = ${order.statusReason}, failure_kind = ${order.failureKind},
+        updated_at = ${order.updatedAt}::timestamptz
+      where id = ${order.id}::uuid and status = 'PLACING'
+      returning id, user_id
+    ),
+    returned as (
+      insert into checkout.cart_item as c (user_id, ticket_id, event_id, ticket_name, quantity, unit_price_minor, currency, added_at, updated_at)
+      select f.user_id, i.ticket_id, i.event_id, i.ticket_name, least(i.quantity, ${maxQuantity}), i.unit_price_minor, i.currency,
+             ${order.updatedAt}::timestamptz, ${order.updatedAt}::timestamptz
+      from failed f join checkout.order_item i on i.order_id = f.id
+      on conflict (user_id, ticket_id) do update
+        set quantity = least(c.quantity + excluded.quantity, ${maxQuantity}), updated_at = excluded.updated_at
+      returning 1
+    )
+    insert into checkout.outbox (event_id, topic, key, type, payload)
+    select ${outboxRow(event)} from failed
+    returning key as id`.execute(db(em));
+  return rows.length === 1;
 }
 
 export async function findOrder(em: Em, id: string): Promise<OrderSnapshot | undefined> {
@@ -149,19 +202,6 @@ export async function listOrders(
            or (o.created_at, o.id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
     order by o.created_at desc, o.id desc limit ${limit}`.execute(db(em));
   return rows.map(toOrder);
-}
-
-export async function insertOrder(em: Em, order: OrderSnapshot, idempotencyKey: string): Promise<void> {
-  await sql`
-    insert into checkout."order" (id, user_id, status, total_minor, currency, idempotency_key)
-    values (${order.id}::uuid, ${order.userId}, ${order.status}, ${order.totalMinor.toString()}::bigint,
-            ${order.currency}, ${idempotencyKey})`.execute(db(em));
-  await sql`
-    insert into checkout.order_item (order_id, ticket_id, event_id, ticket_name, quantity, unit_price_minor, currency)
-    select ${order.id}::uuid, * from unnest(
-      ${order.items.map((i) => i.ticketId)}::uuid[], ${order.items.map((i) => i.eventId)}::uuid[],
-      ${order.items.map((i) => i.ticketName)}::text[], ${order.items.map((i) => i.quantity)}::int[],
-      ${order.items.map((i) => i.unitPriceMinor.toString())}::bigint[], ${order.items.map((i) => i.currency)}::text[])`.execute(db(em));
 }
 
 /**

@@ -1,15 +1,31 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Caller } from "../platform/auth.js";
-import { PG, pgCode, transaction, type Em } from "../platform/db.js";
-import { DomainError, notFound, stateConflict } from "../platform/errors.js";
+import { BoundedMap } from "../platform/bounded-map.js";
+import type { BusMessage } from "../platform/bus.js";
+import { pgCode, transaction, type Em } from "../platform/db.js";
+import { DomainError, notFound, stateConflict, type Shortage } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
 import { markProcessed } from "../platform/outbox.js";
-import { FINAL_STATUSES, Order, priceLines, type OrderLine, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
+import {
+  FINAL_STATUSES,
+  Order,
+  priceLines,
+  type FailureKind,
+  type OrderLine,
+  type OrderSnapshot,
+  type OrderStatus,
+} from "./domain/order.js";
 import * as repo from "./repository.js";
 
 export const MAX_LINE_QUANTITY = 100;
 export const MAX_CART_LINES = 20;
+/**
+ * How long checkout believes booking's "none left" for a ticket type without asking again. Meanwhile AddToCart and
+ * PlaceOrder refuse that ticket type from memory, writing nothing; units coming back (a release or expiry event)
+ * end it early.
+ */
+export const SOLD_OUT_MEMORY_MS = 1000;
 
 /** A ticket type as the catalogue knows it now. */
 export interface TicketInfo {
@@ -30,8 +46,11 @@ export type HoldStatus = "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED";
 
 /** What checkout needs from the booking service, which owns the holds and so decides every race on them. */
 export interface Holds {
-  /** Holds all lines for the order or throws (RESOURCE_EXHAUSTED with shortages, UNAVAILABLE). Idempotent. */
-  hold(orderId: string, lines: readonly { ticketId: string; quantity: number }[]): Promise<{ expiresAt: Date }>;
+  /**
+   * Holds all lines for the order or throws (RESOURCE_EXHAUSTED with shortages, UNAVAILABLE, DEADLINE_EXCEEDED).
+   * Idempotent. `timeoutMs` bounds the call (default: the configured RPC timeout).
+   */
+  hold(orderId: string, lines: readonly { ticketId: string; quantity: number }[], timeoutMs?: number): Promise<{ expiresAt: Date }>;
   /** Confirms the order's holds; FAILED_PRECONDITION if they ended otherwise. Idempotent. */
   confirm(orderId: string): Promise<void>;
   /** Releases the order's HELD holds; returns how many this call released. Idempotent. */
@@ -40,15 +59,30 @@ export interface Holds {
   statuses(orderId: string): Promise<HoldStatus[]>;
 }
 
+export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
+
 /** Order events, written to checkout's outbox in the transaction of the change. */
 export interface OrderEvents {
-  record(tx: Em, type: "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED", order: OrderSnapshot): Promise<void>;
+  /** The event as it will be written, for statements that write the outbox themselves. */
+  prepare(type: OrderEventType, order: OrderSnapshot): BusMessage;
+  record(tx: Em, type: OrderEventType, order: OrderSnapshot): Promise<void>;
   committed(): void;
 }
+
+const soldOut = (shortages: Shortage[]) =>
+  new DomainError("ResourceExhausted", `not enough tickets: ${shortages.map((s) => `${s.ticketId} is sold out`).join("; ")}`, {
+    shortages,
+  });
+
+const deadlinePassed = () => new DomainError("DeadlineExceeded", "the caller's deadline passed before the order could be placed");
 
 /** Use cases of checkout: carts, the PlaceOrder saga, payment, cancellation, expiry, and watching orders. */
 export class CheckoutService {
   readonly #changes = new EventEmitter().setMaxListeners(0);
+  /** The catalogue's ticket types as read: they never change once visible (docs/adr/0005-hot-path.md). */
+  readonly #tickets = new BoundedMap<string, TicketInfo>(50_000);
+  /** Ticket types booking reported sold out, until when that answer is trusted (epoch ms). */
+  readonly #soldOutUntil = new Map<string, number>();
 
   constructor(
     private readonly em: Em,
@@ -59,54 +93,74 @@ export class CheckoutService {
   ) {}
 
   cart(userId: string): Promise<repo.CartLine[]> {
-    return repo.cartOf(this.em.fork(), userId);
+    return repo.cartOf(this.em, userId);
   }
 
   async addToCart(userId: string, key: string, ticketId: string, quantity: number): Promise<repo.CartLine[]> {
-    const ticket = await this.catalogue.ticket(ticketId);
-    await transaction(this.em, async (tx) => {
-      if (!(await repo.claimIdempotencyKey(tx, userId, "AddToCart", key))) return;
-      const cart = await repo.cartOf(tx, userId);
-      const other = cart.find((l) => l.currency !== ticket.currency);
-      if (other) {
-        throw new DomainError("FailedPrecondition", `the cart is in ${other.currency}; this ticket costs ${ticket.currency}`);
-      }
-      if (!cart.some((l) => l.ticketId === ticketId) && cart.length >= MAX_CART_LINES) {
-        throw new DomainError("FailedPrecondition", `a cart holds at most ${MAX_CART_LINES} ticket types`);
-      }
-      const added = await repo.addToCartLine(tx, userId, lineOf(ticket, quantity), MAX_LINE_QUANTITY);
-      if (!added) {
-        throw new DomainError("InvalidArgument", `quantity: a cart line holds at most ${MAX_LINE_QUANTITY} tickets`, {
-          fieldViolations: [{ field: "quantity", description: `the line would exceed ${MAX_LINE_QUANTITY}` }],
-        });
-      }
-    });
-    return this.cart(userId);
+    if (this.#isSoldOut(ticketId)) throw soldOut([{ ticketId, requested: quantity, available: 0 }]);
+    const line = lineOf(await this.#ticket(ticketId), quantity);
+    return this.#changeCart(userId, "AddToCart", key, line, false);
   }
 
   async updateCart(userId: string, key: string, ticketId: string, quantity: number): Promise<repo.CartLine[]> {
-    const ticket = quantity > 0 ? await this.catalogue.ticket(ticketId) : undefined;
-    await transaction(this.em, async (tx) => {
-      if (!(await repo.claimIdempotencyKey(tx, userId, "UpdateCart", key))) return;
-      if (!ticket) {
-        await repo.removeCartLines(tx, userId, [ticketId]);
-        return;
+    // Removing a line needs nothing from the catalogue: the ticket type may not even exist any more.
+    const line: OrderLine =
+      quantity > 0
+        ? lineOf(await this.#ticket(ticketId), quantity)
+        : { ticketId, eventId: ticketId, ticketName: "", quantity: 0, unitPriceMinor: 0n, currency: "" };
+    return this.#changeCart(userId, "UpdateCart", key, line, true);
+  }
+
+  async #changeCart(userId: string, operation: string, key: string, line: OrderLine, set: boolean): Promise<repo.CartLine[]> {
+    try {
+      return await repo.changeCart(this.em, {
+        userId,
+        operation,
+        key,
+        line,
+        set,
+        maxLines: MAX_CART_LINES,
+        maxQuantity: MAX_LINE_QUANTITY,
+      });
+    } catch (err) {
+      switch (pgCode(err)) {
+        case "TKCUR":
+          throw new DomainError("FailedPrecondition", `the cart is in another currency than ${line.currency}`);
+        case "TKLIN":
+          throw new DomainError("FailedPrecondition", `a cart holds at most ${MAX_CART_LINES} ticket types`);
+        case "TKQTY":
+          throw new DomainError("InvalidArgument", `quantity: a cart line holds at most ${MAX_LINE_QUANTITY} tickets`, {
+            fieldViolations: [{ field: "quantity", description: `the line would exceed ${MAX_LINE_QUANTITY}` }],
+          });
       }
-      const cart = await repo.cartOf(tx, userId);
-      if (cart.some((l) => l.currency !== ticket.currency && l.ticketId !== ticketId)) {
-        throw new DomainError("FailedPrecondition", `the cart is in another currency than ${ticket.currency}`);
-      }
-      if (!cart.some((l) => l.ticketId === ticketId) && cart.length >= MAX_CART_LINES) {
-        throw new DomainError("FailedPrecondition", `a cart holds at most ${MAX_CART_LINES} ticket types`);
-      }
-      await repo.setCartLine(tx, userId, lineOf(ticket, quantity));
-    });
-    return this.cart(userId);
+      throw err;
+    }
+  }
+
+  async #ticket(ticketId: string): Promise<TicketInfo> {
+    const known = this.#tickets.get(ticketId);
+    if (known) return known;
+    const ticket = await this.catalogue.ticket(ticketId);
+    this.#tickets.set(ticketId, ticket);
+    return ticket;
+  }
+
+  #isSoldOut(ticketId: string): boolean {
+    const until = this.#soldOutUntil.get(ticketId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#soldOutUntil.delete(ticketId);
+    return false;
+  }
+
+  /** Units of these ticket types went back on sale (a release or an expiry): stop answering "sold out" from memory. */
+  stockReturned(ticketIds: readonly string[]): void {
+    for (const id of ticketIds) this.#soldOutUntil.delete(id);
   }
 
   /** The order if the caller may see it; NOT_FOUND otherwise (another customer's order does not exist for them). */
   async order(caller: Caller, orderId: string): Promise<OrderSnapshot> {
-    const order = await repo.findOrder(this.em.fork(), orderId);
+    const order = await repo.findOrder(this.em, orderId);
     if (!order || (caller.role === "customer" && order.userId !== caller.sub)) throw notFound("order", orderId);
     return order;
   }
@@ -116,78 +170,70 @@ export class CheckoutService {
     if (caller.role === "customer" && userFilter && userFilter !== caller.sub) {
       throw new DomainError("PermissionDenied", "customers can list only their own orders");
     }
-    return repo.listOrders(this.em.fork(), userId, status, after, limit);
+    return repo.listOrders(this.em, userId, status, after, limit);
   }
 
   /**
    * PlaceOrder, a small saga with every step safe to repeat:
-   * 1. the order is recorded PLACING with its priced snapshot, keyed by (user, idempotency key);
+   * 1. the order is recorded PLACING with its priced snapshot, keyed by (user, idempotency key), and its quantities
+   *    leave the cart in the same transaction (tickets added meanwhile stay);
    * 2. booking holds the stock, keyed by the order id, so a retry never holds twice;
-   * 3. holds granted → PENDING_PAYMENT and the ordered lines leave the cart; short → FAILED, cart kept,
-   *    RESOURCE_EXHAUSTED; booking unreachable → FAILED, and booking is asked to release whatever it may hold.
-   * A retry with the same key returns the order of the first call (re-running step 2 if that call died there).
+   * 3. holds granted → PENDING_PAYMENT; short → FAILED with RESOURCE_EXHAUSTED and the quantities back in the
+   *    cart; booking unreachable → FAILED, and booking is asked to release whatever it may hold; the caller's
+   *    deadline passed → the order stays PLACING for a same-key retry to finish (or the recovery job to fail).
+   * A retry with the same key returns the order of the first call, with the same outcome. A ticket type booking
+   * just reported sold out is refused from memory before anything is written.
+   * `deadline` (epoch ms) is when the caller stops waiting.
    */
-  async placeOrder(userId: string, key: string): Promise<OrderSnapshot> {
-    let order = await repo.findOrderByKey(this.em.fork(), userId, key);
-    if (!order) {
-      const cart = await repo.cartOf(this.em.fork(), userId);
+  async placeOrder(userId: string, key: string, deadline?: number): Promise<OrderSnapshot> {
+    for (let attempt = 1; ; attempt++) {
+      const { orderId, cart } = await repo.cartAndKeyedOrder(this.em, userId, key);
+      if (orderId) return this.#resume(orderId, deadline);
       if (cart.length === 0) throw new DomainError("FailedPrecondition", "the cart is empty");
+      const gone = cart.filter((l) => this.#isSoldOut(l.ticketId));
+      if (gone.length > 0) throw soldOut(gone.map((l) => ({ ticketId: l.ticketId, requested: l.quantity, available: 0 })));
+      if (deadline !== undefined && deadline <= Date.now()) throw deadlinePassed();
       // Prices are snapshotted from the catalogue now, not from when the tickets were added.
-      const lines = await Promise.all(cart.map(async (l) => lineOf(await this.catalogue.ticket(l.ticketId), l.quantity)));
-      order = await this.#record(userId, key, lines);
+      const lines = await Promise.all(cart.map(async (l) => lineOf(await this.#ticket(l.ticketId), l.quantity)));
+      const order = newOrder(userId, lines);
+      try {
+        await repo.recordOrder(this.em, order, key);
+      } catch (err) {
+        const code = pgCode(err);
+        // TKKEY: a concurrent call with this key recorded first, so resume that order. TKCHG: the cart changed
+        // between the read and the write, so read it again.
+        if (code === "TKKEY" || (code === "TKCHG" && attempt < 3)) continue;
+        if (code === "TKCHG") throw new DomainError("Aborted", "the cart kept changing while the order was being placed; try again");
+        throw err;
+      }
+      return this.#holdFor(order, deadline);
     }
+  }
+
+  async #resume(orderId: string, deadline: number | undefined): Promise<OrderSnapshot> {
+    const order = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
     if (order.status === "FAILED") {
       // A retry gets the outcome the first call got: sold out stays RESOURCE_EXHAUSTED, an unreachable booking
-      // service stays UNAVAILABLE (retry with a new key to try again), anything else is a failed precondition.
-      const kind = order.statusReason.startsWith("not enough tickets")
-        ? "ResourceExhausted"
-        : order.statusReason.includes("service unavailable")
-          ? "Unavailable"
-          : "FailedPrecondition";
-      throw new DomainError(kind, `order ${order.id} failed: ${order.statusReason}`);
+      // service stays UNAVAILABLE (retry with a new key to try again), and so on.
+      throw new DomainError(order.failureKind ?? "FailedPrecondition", `order ${order.id} failed: ${order.statusReason}`);
     }
-    if (order.status !== "PLACING") return order;
-    return this.#holdFor(order);
+    return order.status === "PLACING" ? this.#holdFor(order, deadline) : order;
   }
 
-  async #record(userId: string, key: string, lines: OrderLine[]): Promise<OrderSnapshot> {
-    const { totalMinor, currency } = priceLines(lines);
-    const now = new Date();
-    const snapshot: OrderSnapshot = {
-      id: randomUUID(),
-      userId,
-      status: "PLACING",
-      items: lines,
-      totalMinor,
-      currency,
-      expiresAt: null,
-      statusReason: "",
-      paymentReference: "",
-      createdAt: now,
-      updatedAt: now,
-    };
-    try {
-      return await transaction(this.em, async (tx) => {
-        await repo.insertOrder(tx, snapshot, key);
-        return (await repo.findOrder(tx, snapshot.id)) as OrderSnapshot;
-      });
-    } catch (err) {
-      if (pgCode(err) === PG.uniqueViolation) {
-        const other = await repo.findOrderByKey(this.em.fork(), userId, key);
-        if (other) return other;
-      }
-      throw err;
-    }
-  }
-
-  async #holdFor(order: OrderSnapshot): Promise<OrderSnapshot> {
+  async #holdFor(order: OrderSnapshot, deadline: number | undefined): Promise<OrderSnapshot> {
+    const timeoutMs = deadline === undefined ? undefined : deadline - Date.now();
+    if (timeoutMs !== undefined && timeoutMs <= 0) throw deadlinePassed();
     let expiresAt: Date;
     try {
-      ({ expiresAt } = await this.holds.hold(order.id, order.items));
+      ({ expiresAt } = await this.holds.hold(order.id, order.items, timeoutMs));
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const failed = await this.#fail(order.id, reason);
-      if (!(err instanceof DomainError) || err.kind !== "ResourceExhausted") {
+      // Nothing is decided: booking may or may not hold. The order stays PLACING: a same-key retry asks again
+      // (holds are idempotent per order), and stale placements are failed and released by recoverStalePlacing.
+      if (err instanceof DomainError && err.kind === "DeadlineExceeded") throw err;
+      const kind = failureKindOf(err);
+      if (kind === "ResourceExhausted") this.#noteSoldOut((err as DomainError).details.shortages ?? []);
+      const failed = await this.#fail(order, err instanceof Error ? err.message : String(err), kind);
+      if (kind !== "ResourceExhausted") {
         // Booking may have held before the failure reached us: give it back now rather than at expiry.
         await this.holds.release(order.id).catch((e: unknown) =>
           this.logger.warn({ err: e, orderId: order.id }, "release after a failed placement failed; holds expire by TTL"),
@@ -196,25 +242,25 @@ export class CheckoutService {
       if (failed?.status === "FAILED" || !failed) throw err;
       return failed;
     }
-    const placed = await transaction(this.em, async (tx) => {
-      const next = await repo.transition(tx, order.id, ["PLACING"], "PENDING_PAYMENT", { expiresAt });
-      if (!next) return undefined;
-      await repo.removeCartLines(tx, next.userId, next.items.map((i) => i.ticketId));
-      await this.events.record(tx, "PLACED", next);
-      return next;
-    });
-    if (placed) return this.#changed(placed);
+    const placed: OrderSnapshot = { ...order, status: "PENDING_PAYMENT", expiresAt, updatedAt: new Date() };
+    if (await repo.markPlaced(this.em, placed, this.events.prepare("PLACED", placed))) return this.#changed(placed);
     // Something else moved the order first (its holds expired already): report it as it is now.
-    return (await repo.findOrder(this.em.fork(), order.id)) as OrderSnapshot;
+    return (await repo.findOrder(this.em, order.id)) as OrderSnapshot;
   }
 
-  async #fail(orderId: string, reason: string): Promise<OrderSnapshot | undefined> {
-    const failed = await transaction(this.em, async (tx) => {
-      const next = await repo.transition(tx, orderId, ["PLACING"], "FAILED", { statusReason: reason });
-      if (next) await this.events.record(tx, "FAILED", next);
-      return next;
-    });
-    return failed ? this.#changed(failed) : repo.findOrder(this.em.fork(), orderId);
+  #noteSoldOut(shortages: readonly Shortage[]): void {
+    for (const s of shortages) {
+      if (s.available === 0) this.#soldOutUntil.set(s.ticketId, Date.now() + SOLD_OUT_MEMORY_MS);
+    }
+  }
+
+  /** PLACING → FAILED, the order's quantities back in the cart. Returns the order as it is now. */
+  async #fail(order: OrderSnapshot, reason: string, kind: FailureKind): Promise<OrderSnapshot | undefined> {
+    const failed: OrderSnapshot = { ...order, status: "FAILED", statusReason: reason, failureKind: kind, updatedAt: new Date() };
+    if (await repo.failPlacing(this.em, failed, this.events.prepare("FAILED", failed), MAX_LINE_QUANTITY)) {
+      return this.#changed(failed);
+    }
+    return repo.findOrder(this.em, order.id);
   }
 
   /**
@@ -232,7 +278,7 @@ export class CheckoutService {
       return next;
     });
     if (paid) return this.#changed(paid);
-    const now = (await repo.findOrder(this.em.fork(), orderId)) as OrderSnapshot;
+    const now = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
     if (now.status === "PAID") return now;
     this.logger.error({ orderId, status: now.status }, "holds confirmed but the order moved elsewhere");
     throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "MarkOrderAsPaid");
@@ -260,7 +306,7 @@ export class CheckoutService {
       return next;
     });
     if (cancelled) return this.#changed(cancelled);
-    const now = (await repo.findOrder(this.em.fork(), orderId)) as OrderSnapshot;
+    const now = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
     if (now.status === "CANCELLED") return now;
     throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "CancelOrder");
   }
@@ -284,10 +330,11 @@ export class CheckoutService {
 
   /** Fails orders stuck in PLACING (their PlaceOrder died between steps) and releases their holds. */
   async recoverStalePlacing(olderThanMs: number): Promise<number> {
-    const ids = await repo.stalePlacing(this.em.fork(), new Date(Date.now() - olderThanMs), 100);
+    const ids = await repo.stalePlacing(this.em, new Date(Date.now() - olderThanMs), 100);
     for (const id of ids) {
       await this.holds.release(id);
-      await this.#fail(id, "placement did not finish; nothing is held");
+      const order = await repo.findOrder(this.em, id);
+      if (order) await this.#fail(order, "placement did not finish; nothing is held", "FailedPrecondition");
     }
     return ids.length;
   }
@@ -327,6 +374,32 @@ export class CheckoutService {
     this.#changes.emit(order.id);
     return order;
   }
+}
+
+function newOrder(userId: string, lines: OrderLine[]): OrderSnapshot {
+  const { totalMinor, currency } = priceLines(lines);
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    userId,
+    status: "PLACING",
+    items: [...lines].sort((a, b) => a.ticketId.localeCompare(b.ticketId)),
+    totalMinor,
+    currency,
+    expiresAt: null,
+    statusReason: "",
+    failureKind: null,
+    paymentReference: "",
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+function failureKindOf(err: unknown): FailureKind {
+  if (err instanceof DomainError && (err.kind === "ResourceExhausted" || err.kind === "Unavailable" || err.kind === "NotFound")) {
+    return err.kind;
+  }
+  return "FailedPrecondition";
 }
 
 function lineOf(ticket: TicketInfo, quantity: number): OrderLine {

@@ -69,8 +69,8 @@ export function inProcessClient(
 
 /**
  * Turns another service's error into this service's domain error, so the caller gets a meaningful code: its
- * NOT_FOUND, FAILED_PRECONDITION and RESOURCE_EXHAUSTED (with the shortages) pass on; not reachable or too slow
- * becomes UNAVAILABLE naming the service; anything else is an internal error here.
+ * NOT_FOUND, FAILED_PRECONDITION and RESOURCE_EXHAUSTED (with the shortages) pass on; too slow stays
+ * DEADLINE_EXCEEDED; not reachable becomes UNAVAILABLE naming the service; anything else is an internal error here.
  */
 export function fromRemote(err: unknown, service: string): Error {
   if (!(err instanceof ConnectError)) return err instanceof Error ? err : new Error(String(err));
@@ -92,8 +92,9 @@ export function fromRemote(err: unknown, service: string): Error {
       });
     case Code.AlreadyExists:
       return new DomainError("AlreadyExists", e.message);
-    case Code.Unavailable:
     case Code.DeadlineExceeded:
+      return new DomainError("DeadlineExceeded", `${service} service did not answer in time: ${e.message}`);
+    case Code.Unavailable:
     case Code.Canceled:
       return new DomainError("Unavailable", `${service} service unavailable: ${e.message}`);
     default:

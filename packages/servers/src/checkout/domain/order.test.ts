@@ -12,6 +12,7 @@ const order = (status: OrderStatus, expiresAt: Date | null = new Date(Date.now()
     currency: "EUR",
     expiresAt,
     statusReason: "",
+    failureKind: null,
     paymentReference: "",
     createdAt: new Date(),
     updatedAt: new Date(),

@@ -26,6 +26,9 @@ export interface OrderLine {
   currency: string;
 }
 
+/** Why a placement failed, kept with the order: a retry with the same key is answered with the same gRPC code. */
+export type FailureKind = "ResourceExhausted" | "Unavailable" | "FailedPrecondition" | "NotFound";
+
 export interface OrderSnapshot {
   id: string;
   userId: string;
@@ -35,6 +38,8 @@ export interface OrderSnapshot {
   currency: string;
   expiresAt: Date | null;
   statusReason: string;
+  /** Set on FAILED orders only. */
+  failureKind: FailureKind | null;
   paymentReference: string;
   createdAt: Date;
   updatedAt: Date;
