@@ -85,23 +85,33 @@ export async function claimDue(em: Em, limit: number, leaseSeconds: number): Pro
   return rows.map(toRecord).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
-export async function recordAttempt(
-  em: Em,
-  n: NotificationRecord,
-  outcome: "DELIVERED" | "RETRY" | "FAILED",
-  detail: string,
-  retryInSeconds: number,
-): Promise<void> {
+export interface AttemptOutcome {
+  notification: NotificationRecord;
+  outcome: "DELIVERED" | "RETRY" | "FAILED";
+  detail: string;
+  retryInSeconds: number;
+}
+
+/** Records the outcome of one delivery attempt each for a batch of notifications, and their delivery log, in one statement. */
+export async function recordAttempts(em: Em, attempts: readonly AttemptOutcome[]): Promise<void> {
+  if (attempts.length === 0) return;
   await sql`
-    update notification.notification set
-      delivery_status = ${outcome === "RETRY" ? "PENDING" : outcome},
-      last_error = ${outcome === "DELIVERED" ? "" : detail},
-      delivered_at = case when ${outcome} = 'DELIVERED' then now() else null end,
-      next_attempt_at = now() + make_interval(secs => ${retryInSeconds})
-    where id = ${n.id}::uuid`.execute(db(em));
-  await sql`
+    with o as (
+      select * from unnest(${attempts.map((a) => a.notification.id)}::uuid[], ${attempts.map((a) => a.notification.attempts)}::int[],
+                           ${attempts.map((a) => a.outcome)}::text[], ${attempts.map((a) => a.detail.slice(0, 2000))}::text[],
+                           ${attempts.map((a) => a.retryInSeconds)}::float8[]) as o(id, attempt, outcome, detail, retry)
+    ),
+    updated as (
+      update notification.notification n set
+        delivery_status = case when o.outcome = 'RETRY' then 'PENDING' else o.outcome end,
+        last_error = case when o.outcome = 'DELIVERED' then '' else o.detail end,
+        delivered_at = case when o.outcome = 'DELIVERED' then now() else null end,
+        next_attempt_at = now() + make_interval(secs => o.retry)
+      from o where n.id = o.id
+      returning n.id
+    )
     insert into notification.delivery_attempt (notification_id, attempt, outcome, detail)
-    values (${n.id}::uuid, ${n.attempts}, ${outcome}, ${detail.slice(0, 2000)})`.execute(db(em));
+    select id, attempt, outcome, detail from o`.execute(db(em));
 }
 
 /** Newest first after the (created_at, id) key, by order and/or user. */

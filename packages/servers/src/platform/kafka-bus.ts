@@ -200,7 +200,10 @@ class KafkaSubscription implements Subscription {
           headers: Object.fromEntries(message.headers),
         };
         await this.#handle(busMessage, log);
-        await message.commit();
+        // Not awaited: the client coalesces commits (one in flight per partition, the highest offset wins), so the
+        // next message need not wait a broker round trip. The handler's own transaction has committed, and a
+        // redelivery after a crash is absorbed by the handlers' event-id deduplication.
+        Promise.resolve(message.commit()).catch((err: unknown) => log.warn({ err }, "offset commit failed; the message may be redelivered"));
         if (this.#closing) break;
       }
     } catch (err) {

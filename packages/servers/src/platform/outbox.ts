@@ -38,10 +38,10 @@ export interface RelayOptions {
 }
 
 /**
- * Publishes outbox rows. Rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction, published, then marked
- * published in the same transaction; a crash between publish and commit publishes the batch again (at least once),
- * which consumers absorb by event id. Several relays (replicas) may run; a transaction-scoped advisory lock lets one
- * of them publish a schema's rows at a time, so events leave in commit (id) order.
+ * Publishes outbox rows. A batch is read, published, then marked published in one transaction; a crash between
+ * publish and commit publishes the batch again (at least once), which consumers absorb by event id. Several relays
+ * (replicas) may run; a transaction-scoped advisory lock lets one of them publish a schema's rows at a time, so
+ * events leave in commit (id) order.
  */
 export class OutboxRelay {
   #timer: NodeJS.Timeout | undefined;
@@ -55,7 +55,7 @@ export class OutboxRelay {
     readonly orm: Orm,
     readonly options: RelayOptions,
   ) {
-    this.#batchSize = options.batchSize ?? 200;
+    this.#batchSize = options.batchSize ?? 1000;
     this.#pollMs = options.pollMs ?? 250;
   }
 
@@ -105,33 +105,64 @@ export class OutboxRelay {
     this.#timer.unref();
   }
 
-  /** Publishes batches until none is left. */
+  /** Publishes until nothing is left. */
   async #drain(): Promise<void> {
-    while ((await this.#publishBatch()) === this.#batchSize) {
-      // a full batch: there may be more
+    while ((await this.#pass()) === this.#batchSize * BATCHES_PER_PASS) {
+      // a full pass: there may be more
     }
   }
 
-  async #publishBatch(): Promise<number> {
+  /**
+   * One transaction that publishes up to BATCHES_PER_PASS batches. One batch is in flight to the bus at a time, so
+   * events leave in id order; the database work around it overlaps the bus's acknowledgement: the next batch is
+   * read, and the previous one marked, while the current one is being published. A crash mid-pass rolls the marks
+   * back and the next pass publishes those rows again (at least once).
+   */
+  async #pass(): Promise<number> {
     const table = sql.table(`${this.options.schema}.outbox`);
     return this.orm.em.fork().transactional(async (tx) => {
       const db = tx.getKysely();
       // One publisher per schema at a time keeps each order's events in commit order across relays; a relay
-      // that finds the lock taken skips this pass (the other one is publishing).
+      // that finds the lock taken skips this pass (the other one is publishing). The lock is also why the rows
+      // need no FOR UPDATE: only its holder reads or marks them.
       const { rows: lock } = await sql<{ locked: boolean }>`
         select pg_try_advisory_xact_lock(hashtext(${`ticketing.outbox.${this.options.schema}`})) as locked`.execute(db);
       if (!lock[0]?.locked) return 0;
-      const { rows } = await sql<OutboxRow>`
-        select id, event_id, topic, key, type, payload from ${table}
-        where published_at is null order by id limit ${this.#batchSize} for update skip locked`.execute(db);
-      if (rows.length === 0) return 0;
-      await this.options.bus.publish(
-        rows.map((r) => ({ topic: r.topic, key: r.key, type: r.type, eventId: r.event_id, value: new Uint8Array(r.payload) })),
-      );
-      await sql`update ${table} set published_at = now() where id = any(${rows.map((r) => r.id)}::bigint[])`.execute(db);
-      return rows.length;
+      const read = (after: string) =>
+        settled(
+          sql<OutboxRow>`
+            select id, event_id, topic, key, type, payload from ${table}
+            where published_at is null and id > ${after}::bigint order by id limit ${this.#batchSize}`.execute(db),
+        );
+      let published = 0;
+      let marking: Promise<unknown> = Promise.resolve();
+      let next = read("0");
+      for (let batch = 0; batch < BATCHES_PER_PASS; batch++) {
+        const { rows } = await next;
+        if (rows.length === 0) break;
+        const full = rows.length === this.#batchSize;
+        if (full) next = read((rows[rows.length - 1] as OutboxRow).id);
+        await this.options.bus.publish(
+          rows.map((r) => ({ topic: r.topic, key: r.key, type: r.type, eventId: r.event_id, value: new Uint8Array(r.payload) })),
+        );
+        await marking;
+        marking = settled(sql`update ${table} set published_at = now() where id = any(${rows.map((r) => r.id)}::bigint[])`.execute(db));
+        published += rows.length;
+        if (!full) break;
+      }
+      await marking;
+      return published;
     });
   }
+}
+
+/** Batches one relay pass publishes before it commits what it marked. */
+const BATCHES_PER_PASS = 10;
+
+/** A promise whose rejection is handled even if nobody awaits it (the pass may end before it is needed). */
+function settled<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => undefined);
+  return work;
 }
 
 /**
