@@ -61,7 +61,7 @@ describe("a PlaceOrder that finishes late", () => {
     let answer: () => void = () => {};
     const slowHolds: Holds = {
       hold: () => new Promise((resolve) => (answer = () => resolve({ expiresAt: new Date(Date.now() + 60_000) }))),
-      confirm: async () => {},
+      confirm: async (_orderId, paymentReference) => ({ paymentReference }),
       release: async () => 0,
       statuses: async () => [],
     };

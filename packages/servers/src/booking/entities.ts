@@ -33,6 +33,7 @@ const BookingSchema = defineEntity({
     expiresAt: p.datetime(),
     /** The stock bucket the quantity was taken from, and goes back to. */
     bucket: p.smallint().default(0),
+    paymentReference: p.text().default(""),
     createdAt: p.datetime().defaultRaw("now()"),
     updatedAt: p.datetime().defaultRaw("now()"),
   },

@@ -37,6 +37,7 @@ export function bookingToPb(b: BookingRecord): pb.Booking {
     expiresAt: timestampFromDate(b.expiresAt),
     createdAt: timestampFromDate(b.createdAt),
     updatedAt: timestampFromDate(b.updatedAt),
+    paymentReference: b.paymentReference,
   });
 }
 
@@ -96,8 +97,8 @@ export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.B
     },
 
     async confirmBookings(req) {
-      new Validator().uuid("order_id", req.orderId).check();
-      return { bookings: (await service.confirm(req.orderId.toLowerCase())).map(bookingToPb) };
+      new Validator().uuid("order_id", req.orderId).text("payment_reference", req.paymentReference, 0, 200).check();
+      return { bookings: (await service.confirm(req.orderId.toLowerCase(), req.paymentReference.trim())).map(bookingToPb) };
     },
 
     async expireBookings(req) {

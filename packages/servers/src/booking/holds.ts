@@ -164,6 +164,7 @@ export class BatchedHolds implements HoldStrategy {
       expiresAt,
       createdAt: now,
       updatedAt: now,
+      paymentReference: "",
     }));
     const event = this.events.prepare("HELD", request.orderId, bookings, now);
     return {
@@ -230,6 +231,7 @@ export class NaiveHolds implements HoldStrategy {
           expiresAt,
           createdAt: now,
           updatedAt: now,
+          paymentReference: "",
         };
         tx.create(Booking, { ...record, bucket: 0 });
         bookings.push(record);

@@ -2,6 +2,7 @@ import type { ServiceSchema } from "../platform/db.js";
 import { bookingEntities } from "./entities.js";
 import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
 import { Migration20261125000000_buckets_and_batched_holds } from "./migrations/Migration20261125000000_buckets_and_batched_holds.js";
+import { Migration20261125010000_payment_reference } from "./migrations/Migration20261125010000_payment_reference.js";
 
 /** The booking service's schema, entities and migrations, in order. */
 export const bookingSchema: ServiceSchema = {
@@ -10,5 +11,6 @@ export const bookingSchema: ServiceSchema = {
   migrations: [
     { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
     { name: "Migration20261125000000_buckets_and_batched_holds", class: Migration20261125000000_buckets_and_batched_holds },
+    { name: "Migration20261125010000_payment_reference", class: Migration20261125010000_payment_reference },
   ],
 };

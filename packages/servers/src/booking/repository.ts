@@ -19,6 +19,7 @@ interface BookingRow {
   expires_at: Date | string;
   created_at: Date | string;
   updated_at: Date | string;
+  payment_reference: string;
 }
 interface StockRow {
   ticket_id: string;
@@ -41,6 +42,7 @@ const toBooking = (r: BookingRow): BookingRecord => ({
   expiresAt: new Date(r.expires_at),
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
+  paymentReference: r.payment_reference,
 });
 const toStock = (r: StockRow): StockRecord => ({
   ticketId: r.ticket_id,
@@ -201,7 +203,7 @@ export type HoldSelector =
  * booking can therefore be ended once only, whoever races for it. The stock rows are locked in (ticket_id, bucket)
  * order, like every statement that locks several of them. Returns the bookings this call ended.
  */
-export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus): Promise<BookingRecord[]> {
+export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus, paymentReference = ""): Promise<BookingRecord[]> {
   const target =
     selector.kind === "order"
       ? sql`select id from booking.booking where order_id = ${selector.orderId}::uuid and status = 'HELD'
@@ -215,7 +217,7 @@ export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus):
   const { rows } = await sql<BookingRow>`
     with target as (${target}),
     ended as (
-      update booking.booking b set status = ${to}, updated_at = now()
+      update booking.booking b set status = ${to}, updated_at = now(), payment_reference = ${paymentReference}
       from target where b.id = target.id and b.status = 'HELD'
       returning b.*
     ),

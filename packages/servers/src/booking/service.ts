@@ -1,6 +1,6 @@
 import { DomainError, notFound, stateConflict } from "../platform/errors.js";
 import type { BusMessage } from "../platform/bus.js";
-import { transaction, type Em } from "../platform/db.js";
+import { detached, transaction, type Em } from "../platform/db.js";
 import {
   byOrder,
   confirmRefusal,
@@ -37,17 +37,20 @@ export class BookingService {
   /** Holds in progress per order, so concurrent calls for one order share one attempt. */
   readonly #holding = new Map<string, Promise<HoldResult>>();
 
+  private readonly em: Em;
+
   constructor(
-    private readonly em: Em,
+    em: Em,
     private readonly events: BookingEvents,
     private readonly defaultTtlSeconds: number,
     strategy: HoldStrategyName = "batched",
   ) {
+    this.em = detached(em);
     this.#holds =
       strategy === "naive"
-        ? new NaiveHolds(em, events)
+        ? new NaiveHolds(this.em, events)
         : new BatchedHolds(
-            em,
+            this.em,
             events,
             (ticketId) => this.#shapes.get(ticketId) as StockShape,
             (ticketIds) => ticketIds.forEach((id) => this.#shapes.delete(id)),
@@ -126,7 +129,7 @@ export class BookingService {
    * Turns the order's holds into sales, all of them or none. Already confirmed: returned as they are. Expired or
    * released (even partly), or past their expiry: FAILED_PRECONDITION, so late payments never sell returned stock.
    */
-  async confirm(orderId: string): Promise<BookingRecord[]> {
+  async confirm(orderId: string, paymentReference = ""): Promise<BookingRecord[]> {
     const result = await transaction(this.em, async (tx) => {
       const bookings = await repo.bookingsOfOrder(tx, orderId, true);
       if (bookings.length === 0) throw new DomainError("NotFound", `order ${orderId} has no holds`);
@@ -136,7 +139,7 @@ export class BookingService {
         const state = bookings.find((b) => b.status !== "HELD")?.status ?? "HELD";
         throw stateConflict(`cannot confirm order ${orderId}: ${refusal}`, `BOOKING_STATUS_${state}`, "ConfirmBookings");
       }
-      const confirmed = await repo.endHolds(tx, { kind: "order", orderId }, "CONFIRMED");
+      const confirmed = await repo.endHolds(tx, { kind: "order", orderId }, "CONFIRMED", paymentReference);
       await this.events.record(tx, "CONFIRMED", orderId, confirmed);
       return { bookings: await repo.bookingsOfOrder(tx, orderId), changed: true };
     });

@@ -48,14 +48,16 @@ export function outboxOrderEvents(wake: () => void): OrderEvents {
 /** The group checkout consumes booking events in. */
 export const CHECKOUT_GROUP = "ticketing-checkout";
 
-/** Consumes booking events: expired and released holds end their orders. */
+/** Consumes booking events: confirmed holds complete their orders, expired and released ones end them. */
 export function consumeBookingEvents(bus: Bus, service: CheckoutService): Promise<Subscription> {
   return bus.subscribe({
     topic: TOPICS.bookingEvents,
     group: CHECKOUT_GROUP,
     handle: async (message: BusMessage) => {
       const event = fromBinary(bookingPb.BookingEventSchema, message.value);
-      if (event.type === bookingPb.BookingEventType.EXPIRED) {
+      if (event.type === bookingPb.BookingEventType.CONFIRMED) {
+        await service.onHoldsConfirmed(event.eventId, event.orderId, event.bookings[0]?.paymentReference ?? "");
+      } else if (event.type === bookingPb.BookingEventType.EXPIRED) {
         service.stockReturned(event.bookings.map((b) => b.ticketId));
         await service.onHoldsEnded(event.eventId, event.orderId, "EXPIRED");
       } else if (event.type === bookingPb.BookingEventType.RELEASED) {

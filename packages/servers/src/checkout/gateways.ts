@@ -54,16 +54,17 @@ export function bookingHolds(client: TicketingClient, ttlSeconds?: number): Hold
         if (!res.expiresAt) throw new Error("booking returned holds without an expiry");
         return { expiresAt: new Date(Number(res.expiresAt.seconds) * 1000 + Math.floor(res.expiresAt.nanos / 1e6)) };
       }),
-    confirm: (orderId) =>
+    confirm: (orderId, paymentReference) =>
       call(async () => {
-        await client.bookings.confirmBookings({ orderId, idempotencyKey: `confirm-${orderId}` });
+        const { bookings } = await client.bookings.confirmBookings({ orderId, paymentReference, idempotencyKey: `confirm-${orderId}` });
+        return { paymentReference: bookings[0]?.paymentReference ?? "" };
       }),
     release: (orderId) =>
       call(async () => (await client.bookings.deleteOrderBookings({ orderId })).bookings.length),
     statuses: (orderId) =>
       call(async () => {
         const { bookings } = await client.bookings.getBookings({ orderId, pageSize: 100 });
-        return bookings.map((b) => HOLD_STATUS[b.status] ?? "HELD");
+        return bookings.map((b) => ({ status: HOLD_STATUS[b.status] ?? "HELD", paymentReference: b.paymentReference }));
       }),
   };
 }

@@ -226,6 +226,14 @@ export async function transition(
   return rows.length === 1 ? findOrder(em, id) : undefined;
 }
 
+/** Orders still PENDING_PAYMENT although their holds expired before `before`. */
+export async function pendingPastExpiry(em: Em, before: Date, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    select id from checkout."order" where status = 'PENDING_PAYMENT' and expires_at < ${before}
+    order by expires_at limit ${limit}`.execute(db(em));
+  return rows.map((r) => r.id);
+}
+
 /** Orders stuck in PLACING since before `before` (their PlaceOrder call died half-way). */
 export async function stalePlacing(em: Em, before: Date, limit: number): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`

@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import type { Caller } from "../platform/auth.js";
 import { BoundedMap } from "../platform/bounded-map.js";
 import type { BusMessage } from "../platform/bus.js";
-import { pgCode, transaction, type Em } from "../platform/db.js";
+import { detached, pgCode, transaction, type Em } from "../platform/db.js";
 import { DomainError, notFound, stateConflict, type Shortage } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
 import { markProcessed } from "../platform/outbox.js";
@@ -51,12 +51,15 @@ export interface Holds {
    * Idempotent. `timeoutMs` bounds the call (default: the configured RPC timeout).
    */
   hold(orderId: string, lines: readonly { ticketId: string; quantity: number }[], timeoutMs?: number): Promise<{ expiresAt: Date }>;
-  /** Confirms the order's holds; FAILED_PRECONDITION if they ended otherwise. Idempotent. */
-  confirm(orderId: string): Promise<void>;
+  /**
+   * Confirms the order's holds with this payment; FAILED_PRECONDITION if they ended otherwise. Idempotent: holds
+   * confirmed before answer with the payment reference they were confirmed with.
+   */
+  confirm(orderId: string, paymentReference: string): Promise<{ paymentReference: string }>;
   /** Releases the order's HELD holds; returns how many this call released. Idempotent. */
   release(orderId: string): Promise<number>;
-  /** The statuses of the order's holds. */
-  statuses(orderId: string): Promise<HoldStatus[]>;
+  /** The order's holds: their statuses, and the payment that confirmed them. */
+  statuses(orderId: string): Promise<{ status: HoldStatus; paymentReference: string }[]>;
 }
 
 export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
@@ -84,13 +87,17 @@ export class CheckoutService {
   /** Ticket types booking reported sold out, until when that answer is trusted (epoch ms). */
   readonly #soldOutUntil = new Map<string, number>();
 
+  private readonly em: Em;
+
   constructor(
-    private readonly em: Em,
+    em: Em,
     private readonly catalogue: Catalogue,
     private readonly holds: Holds,
     private readonly events: OrderEvents,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.em = detached(em);
+  }
 
   cart(userId: string): Promise<repo.CartLine[]> {
     return repo.cartOf(this.em, userId);
@@ -265,23 +272,57 @@ export class CheckoutService {
 
   /**
    * Records a payment. Booking confirms the holds first: it is the arbiter between pay, cancel and expire, so if it
-   * says yes, no other transition can have won and the order becomes PAID. Paying again is a no-op.
+   * says yes, no other transition can have won and the order becomes PAID. Paying again with the same payment
+   * reference is a no-op; with another one it is refused, naming the payment the order has. A retry after a call
+   * that confirmed the holds but never completed the order completes it, even past the order's expiry.
    */
   async markPaid(caller: Caller, orderId: string, paymentReference: string): Promise<OrderSnapshot> {
     const current = await this.order(caller, orderId);
-    if (current.status === "PAID") return current;
-    new Order(current).assertPayable(new Date());
-    await this.holds.confirm(orderId);
+    if (current.status !== "PAID") {
+      new Order(current).assertCan("PAID", "MarkOrderAsPaid");
+      let confirmed: { paymentReference: string };
+      try {
+        confirmed = await this.holds.confirm(orderId, paymentReference);
+      } catch (err) {
+        // Booking refuses holds that ran out; say so in the order's terms when the order has run out too.
+        if (err instanceof DomainError && err.kind === "FailedPrecondition") new Order(current).assertPayable(new Date());
+        throw err;
+      }
+      const paid = await this.#completePaid(orderId, confirmed.paymentReference || paymentReference);
+      if (paid.status !== "PAID") {
+        this.logger.error({ orderId, status: paid.status }, "holds confirmed but the order moved elsewhere");
+        throw stateConflict(`order ${orderId} is ${paid.status}`, `ORDER_STATUS_${paid.status}`, "MarkOrderAsPaid");
+      }
+      if (paid.paymentReference === paymentReference) return paid;
+      return this.#paidWithAnother(paid);
+    }
+    if (current.paymentReference === paymentReference) return current;
+    return this.#paidWithAnother(current);
+  }
+
+  #paidWithAnother(order: OrderSnapshot): never {
+    throw stateConflict(
+      `order ${order.id} is already paid, with payment reference "${order.paymentReference}"`,
+      "ORDER_STATUS_PAID",
+      "MarkOrderAsPaid",
+    );
+  }
+
+  /** PENDING_PAYMENT → PAID once booking has confirmed the holds. Returns the order as it is now. */
+  async #completePaid(orderId: string, paymentReference: string, eventId?: string): Promise<OrderSnapshot> {
     const paid = await transaction(this.em, async (tx) => {
+      if (eventId && !(await markProcessed(tx, "checkout", eventId))) return undefined;
       const next = await repo.transition(tx, orderId, ["PENDING_PAYMENT"], "PAID", { paymentReference });
       if (next) await this.events.record(tx, "PAID", next);
       return next;
     });
     if (paid) return this.#changed(paid);
-    const now = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
-    if (now.status === "PAID") return now;
-    this.logger.error({ orderId, status: now.status }, "holds confirmed but the order moved elsewhere");
-    throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "MarkOrderAsPaid");
+    return (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
+  }
+
+  /** Booking confirmed the order's holds (a CONFIRMED event): the order is paid, whoever asked for it. */
+  async onHoldsConfirmed(eventId: string, orderId: string, paymentReference: string): Promise<void> {
+    await this.#completePaid(orderId, paymentReference, eventId);
   }
 
   /** Cancels an unpaid order: booking releases the holds (and so wins the race), then the order is CANCELLED. */
@@ -291,8 +332,8 @@ export class CheckoutService {
     new Order(current).assertCancellable();
     const released = await this.holds.release(orderId);
     if (released === 0) {
-      const statuses = await this.holds.statuses(orderId);
-      const ended = statuses.find((s) => s === "CONFIRMED" || s === "EXPIRED");
+      const holds = await this.holds.statuses(orderId);
+      const ended = holds.map((h) => h.status).find((s) => s === "CONFIRMED" || s === "EXPIRED");
       if (ended) {
         const state = ended === "CONFIRMED" ? "PAID" : "EXPIRED";
         throw stateConflict(`order ${orderId} cannot be cancelled: its holds were ${ended.toLowerCase()}`, `ORDER_STATUS_${state}`, "CancelOrder");
@@ -327,6 +368,44 @@ export class CheckoutService {
     });
     if (changed) this.#changed(changed);
   }
+
+  /**
+   * Brings orders that should have ended by now in line with booking's holds, which decide: holds confirmed → PAID,
+   * expired → EXPIRED, released → CANCELLED. Catches what a lost call or a missed event left behind (a payment
+   * confirmed at booking whose caller gave up, say). Returns the repairs made; each is logged.
+   */
+  async reconcile(graceMs: number): Promise<number> {
+    const stale = await repo.pendingPastExpiry(this.em, new Date(Date.now() - graceMs), 100);
+    let repaired = 0;
+    for (const id of stale) {
+      const holds = await this.holds.statuses(id);
+      const statuses = holds.map((h) => h.status);
+      let outcome: OrderSnapshot | undefined;
+      if (holds.length > 0 && statuses.every((s) => s === "CONFIRMED")) {
+        const paid = await this.#completePaid(id, holds[0]?.paymentReference || "confirmed by booking");
+        if (paid.status === "PAID") outcome = paid;
+      } else if (statuses.includes("EXPIRED") || statuses.includes("RELEASED")) {
+        const to = statuses.includes("EXPIRED") ? "EXPIRED" : "CANCELLED";
+        outcome = await transaction(this.em, async (tx) => {
+          const next = await repo.transition(tx, id, ["PENDING_PAYMENT"], to, {
+            statusReason: to === "EXPIRED" ? "the holds expired before payment" : "the holds were released",
+          });
+          if (next) await this.events.record(tx, to, next);
+          return next;
+        });
+        if (outcome) this.#changed(outcome);
+      }
+      if (outcome) {
+        repaired++;
+        this.repairs++;
+        this.logger.warn({ orderId: id, status: outcome.status }, "order reconciled with booking's holds");
+      }
+    }
+    return repaired;
+  }
+
+  /** Orders repaired by `reconcile` since start. */
+  repairs = 0;
 
   /** Fails orders stuck in PLACING (their PlaceOrder died between steps) and releases their holds. */
   async recoverStalePlacing(olderThanMs: number): Promise<number> {

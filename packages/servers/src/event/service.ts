@@ -1,6 +1,6 @@
 import { BoundedMap } from "../platform/bounded-map.js";
 import { DomainError, notFound } from "../platform/errors.js";
-import { PG, pgCode, type Em } from "../platform/db.js";
+import { detached, PG, pgCode, type Em } from "../platform/db.js";
 import type { Logger } from "../platform/logger.js";
 import type { EventSnapshot, TicketTypeSnapshot } from "./domain/event.js";
 import type { Event, TicketType } from "./entities.js";
@@ -38,11 +38,15 @@ export class EventService {
   readonly #events = new BoundedMap<string, EventSnapshot>(10_000);
   readonly #tickets = new BoundedMap<string, TicketTypeSnapshot>(50_000);
 
+  private readonly em: Em;
+
   constructor(
-    private readonly em: Em,
+    em: Em,
     private readonly stock: StockGateway,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.em = detached(em);
+  }
 
   /**
    * Creates an event and the stock of each of its ticket types (a small saga):

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Caller } from "../platform/auth.js";
-import type { Em } from "../platform/db.js";
+import { detached, type Em } from "../platform/db.js";
 import { DomainError } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
 import { PermanentDeliveryError, type Channel } from "./channels.js";
@@ -24,15 +24,19 @@ export class NotificationService {
   #again = false;
   #stopped = false;
 
+  private readonly em: Em;
+
   constructor(
-    private readonly em: Em,
+    em: Em,
     private readonly channel: Channel,
     private readonly logger: Logger,
     private readonly maxAttempts: number,
     /** Turns a stored event payload into the JSON a webhook receives. */
     private readonly toJson: (payload: Uint8Array) => unknown,
     private readonly backoffBaseMs = 1000,
-  ) {}
+  ) {
+    this.em = detached(em);
+  }
 
   /**
    * Stores the notification for an order change, at most once per event id (Kafka delivers at least once).

@@ -37,6 +37,10 @@ import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer } from "./server.js";
 
+/** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
+const RECONCILE_EVERY_MS = 10_000;
+const RECONCILE_GRACE_MS = 15_000;
+
 /** The services a process can run. */
 export type RunnableService = ServiceName;
 export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification"];
@@ -213,7 +217,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       interceptors: serverInterceptors,
       health,
       logger,
-      metrics: () => outboxMetrics(relays),
+      metrics: async () => (await outboxMetrics(relays)) + reconcileMetrics(started.checkout),
     });
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
@@ -253,6 +257,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       }, Math.min(timeout, 30_000));
       timer.unref();
       cleanup.push(async () => clearInterval(timer));
+      // Orders whose holds should have ended by now are compared with booking's holds: a missed event or a call
+      // whose answer was lost never leaves an order pending for good.
+      const reconciler = setInterval(() => {
+        checkout.reconcile(RECONCILE_GRACE_MS).catch((err: unknown) => logger.warn({ err }, "order reconciliation failed"));
+      }, RECONCILE_EVERY_MS);
+      reconciler.unref();
+      cleanup.push(async () => clearInterval(reconciler));
     }
 
     health.setServing(true);
@@ -310,6 +321,16 @@ async function outboxMetrics(relays: Partial<Record<RunnableService, OutboxRelay
     oldest.push(`ticketing_outbox_oldest_seconds{schema="${schema}"} ${lag.oldestSeconds}`);
   }
   return `${[...lines, ...oldest].join("\n")}\n`;
+}
+
+function reconcileMetrics(checkout: CheckoutService | undefined): string {
+  if (!checkout) return "";
+  return [
+    "# HELP ticketing_orders_reconciled_total Orders repaired to agree with booking's holds.",
+    "# TYPE ticketing_orders_reconciled_total counter",
+    `ticketing_orders_reconciled_total ${checkout.repairs}`,
+    "",
+  ].join("\n");
 }
 
 function channelFor(config: Config, logger: Logger): Channel {

@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import type { Logger } from "./logger.js";
 
 /** Versioned topics. Keys are order ids, so one order's events stay in order. */
@@ -91,6 +92,11 @@ class Queue {
   readonly #items: BusMessage[] = [];
   #running: Promise<void> | undefined;
   #closed = false;
+  /**
+   * Drains in the async context the subscription was made in, not the publisher's: a handler must never find
+   * itself inside the publishing relay's database transaction (MikroORM looks transactions up by async context).
+   */
+  readonly #drainDetached = AsyncResource.bind(() => this.#drain());
 
   constructor(
     readonly options: SubscribeOptions,
@@ -102,8 +108,15 @@ class Queue {
   push(message: BusMessage): void {
     if (this.#closed) return;
     this.#items.push(message);
-    this.#running ??= this.#drain().finally(() => {
+    this.#kick();
+  }
+
+  #kick(): void {
+    this.#running ??= this.#drainDetached().finally(() => {
       this.#running = undefined;
+      // A message pushed after the drain loop's last look but before this runs would otherwise wait for the next
+      // push, which may never come.
+      if (this.#items.length > 0 && !this.#closed) this.#kick();
     });
   }
 

@@ -10,6 +10,14 @@ import { servePglite } from "./pglite-server.js";
 export type Orm = MikroORM;
 export type Em = Orm["em"];
 
+/**
+ * An EntityManager for a service's statements that run on the pool, outside any transaction. The global one would
+ * join whatever transaction the calling async context happens to be in (MikroORM finds it through
+ * AsyncLocalStorage, and in one process a bus handler can be called from inside another service's transaction);
+ * a fork never does. Holding no entities, it can live as long as the service.
+ */
+export const detached = (em: Em): Em => em.fork();
+
 /** What a service brings to the database layer: its schema, entities and migrations. */
 export interface ServiceSchema {
   /** PostgreSQL schema the service owns, for example "booking". */

@@ -15,6 +15,8 @@ export interface BookingRecord {
   expiresAt: Date;
   createdAt: Date;
   updatedAt: Date;
+  /** The payment that confirmed it; empty unless CONFIRMED. */
+  paymentReference: string;
 }
 
 export interface StockRecord {
