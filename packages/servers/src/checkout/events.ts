@@ -49,10 +49,11 @@ export function outboxOrderEvents(wake: () => void): OrderEvents {
 export const CHECKOUT_GROUP = "ticketing-checkout";
 
 /** Consumes booking events: confirmed holds complete their orders, expired and released ones end them. */
-export function consumeBookingEvents(bus: Bus, service: CheckoutService): Promise<Subscription> {
+export function consumeBookingEvents(bus: Bus, service: CheckoutService, onStateChange?: (receiving: boolean) => void): Promise<Subscription> {
   return bus.subscribe({
     topic: TOPICS.bookingEvents,
     group: CHECKOUT_GROUP,
+    ...(onStateChange ? { onStateChange } : {}),
     handle: async (message: BusMessage) => {
       const event = fromBinary(bookingPb.BookingEventSchema, message.value);
       if (event.type === bookingPb.BookingEventType.CONFIRMED) {

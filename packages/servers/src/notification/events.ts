@@ -22,10 +22,11 @@ export const orderEventJson = (payload: Uint8Array) => toJson(pb.OrderEventSchem
  * Consumes order events and stores a notification for each. A message that is not a valid OrderEvent throws, so
  * the bus retries it and then dead-letters it.
  */
-export function consumeOrderEvents(bus: Bus, service: NotificationService): Promise<Subscription> {
+export function consumeOrderEvents(bus: Bus, service: NotificationService, onStateChange?: (receiving: boolean) => void): Promise<Subscription> {
   return bus.subscribe({
     topic: TOPICS.orderEvents,
     group: NOTIFICATION_GROUP,
+    ...(onStateChange ? { onStateChange } : {}),
     handle: async (message) => {
       const event = fromBinary(pb.OrderEventSchema, message.value);
       const kind = KINDS[event.type];

@@ -227,10 +227,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(() => relay.stop());
     }
     const subscriptions: Subscription[] = [];
-    if (started.checkout) subscriptions.push(await consumeBookingEvents(bus, started.checkout));
+    const dependency = (service: DescService, name: string) => (up: boolean) => {
+      health.setDependency(service.typeName, name, up);
+      logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
+    };
+    if (started.checkout) {
+      subscriptions.push(await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer")));
+    }
     if (started.notification) {
       const notifications = started.notification;
-      subscriptions.push(await consumeOrderEvents(bus, notifications));
+      subscriptions.push(await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer")));
       notifications.start();
       cleanup.push(() => notifications.stop());
     }

@@ -32,6 +32,11 @@ export interface SubscribeOptions {
   group: string;
   /** Handles one message. Throwing means "not handled": the message is retried, then dead-lettered. */
   handle: (message: BusMessage) => Promise<void>;
+  /**
+   * Told when the subscription stops receiving (its broker went away) and when it receives again. A subscription
+   * reconnects by itself; this is for readiness.
+   */
+  onStateChange?: (receiving: boolean) => void;
 }
 
 /**

@@ -107,26 +107,38 @@ export class KafkaBus implements Bus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const consumer = new Consumer<string, Buffer, string, string>({
+    const subscription = new KafkaSubscription(options, this);
+    await subscription.start();
+    this.#subscriptions.add(subscription);
+    subscription.done.finally(() => this.#subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  /** A consumer of one topic in one group, reading from the group's committed offsets. */
+  async openStream(options: SubscribeOptions): Promise<{ consumer: StringConsumer; stream: StringStream }> {
+    const consumer: StringConsumer = new Consumer({
       clientId: this.options.clientId,
       bootstrapBrokers: this.options.brokers,
       groupId: this.physical(options.group),
       autocommit: false,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(this.options.sessionTimeoutMs / 3)),
+      retries: 3,
       deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
-    const stream = await consumer.consume({
-      topics: [this.physical(options.topic)],
-      // Without COMMITTED a new group starts at the end and misses what was published before it joined.
-      mode: MessagesStreamModes.COMMITTED,
-      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-      maxWaitTime: 500,
-    });
-    const subscription = new KafkaSubscription(consumer, stream, options, this);
-    this.#subscriptions.add(subscription);
-    subscription.done.finally(() => this.#subscriptions.delete(subscription));
-    return subscription;
+    try {
+      const stream = await consumer.consume({
+        topics: [this.physical(options.topic)],
+        // Without COMMITTED a new group starts at the end and misses what was published before it joined.
+        mode: MessagesStreamModes.COMMITTED,
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        maxWaitTime: 500,
+      });
+      return { consumer, stream };
+    } catch (err) {
+      await bounded(consumer.close(true));
+      throw err;
+    }
   }
 
   /** Sends a message that could not be handled to the topic's dead-letter topic, with the reason. */
@@ -173,45 +185,97 @@ export class KafkaBus implements Bus {
   }
 }
 
+type StringConsumer = Consumer<string, Buffer, string, string>;
+type StringStream = MessagesStream<string, Buffer, string, string>;
+
+/** Waits for `work` at most `ms`, so a broker that stopped answering cannot hold anything up. */
+const bounded = (work: Promise<unknown>, ms = 10_000) =>
+  Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+
+/**
+ * A subscription that outlives its broker: when the stream fails (the broker went away, the group was lost), it
+ * closes the consumer, tells `onStateChange`, and opens a new one with backoff until the broker answers again,
+ * then resumes from the group's committed offsets.
+ */
 class KafkaSubscription implements Subscription {
-  readonly done: Promise<void>;
+  done: Promise<void> = Promise.resolve();
   #closing = false;
+  #current: { consumer: StringConsumer; stream: StringStream } | undefined;
+  #wake: (() => void) | undefined;
+  readonly #log: Logger;
 
   constructor(
-    private readonly consumer: Consumer<string, Buffer, string, string>,
-    private readonly stream: MessagesStream<string, Buffer, string, string>,
     private readonly options: SubscribeOptions,
     private readonly bus: KafkaBus,
   ) {
-    this.done = this.#run();
+    this.#log = bus.logger.child({ topic: options.topic, group: options.group });
   }
 
-  async #run(): Promise<void> {
-    const log = this.bus.logger.child({ topic: this.options.topic, group: this.options.group });
-    try {
-      for await (const raw of this.stream) {
-        const message = raw as Message<string, Buffer, string, string>;
-        const busMessage: BusMessage = {
-          topic: this.bus.logical(message.topic),
-          key: message.key,
-          type: message.headers.get(HEADER_TYPE) ?? "",
-          eventId: message.headers.get(HEADER_ID) ?? "",
-          value: new Uint8Array(message.value),
-          headers: Object.fromEntries(message.headers),
-        };
-        await this.#handle(busMessage, log);
-        // Not awaited: the client coalesces commits (one in flight per partition, the highest offset wins), so the
-        // next message need not wait a broker round trip. The handler's own transaction has committed, and a
-        // redelivery after a crash is absorbed by the handlers' event-id deduplication.
-        Promise.resolve(message.commit()).catch((err: unknown) => log.warn({ err }, "offset commit failed; the message may be redelivered"));
-        if (this.#closing) break;
+  /** Opens the first stream (failing like the bus's start-up when the broker is not there) and starts reading. */
+  async start(): Promise<void> {
+    this.#current = await this.bus.openStream(this.options);
+    this.done = this.#supervise();
+  }
+
+  async #supervise(): Promise<void> {
+    let backoffMs = 250;
+    while (!this.#closing) {
+      const current = this.#current;
+      if (current) {
+        try {
+          await this.#read(current.stream);
+          if (this.#closing) return;
+          this.#log.warn("consumer stream ended; reconnecting");
+        } catch (err) {
+          if (this.#closing) return;
+          this.#log.error({ err }, "consumer stopped; reconnecting");
+        }
+        this.options.onStateChange?.(false);
+        this.#current = undefined;
+        await bounded(current.stream.close());
+        await bounded(current.consumer.close(true));
       }
-    } catch (err) {
-      if (!this.#closing) log.error({ err }, "consumer stopped");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoffMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (this.#closing) return;
+      try {
+        this.#current = await this.bus.openStream(this.options);
+        backoffMs = 250;
+        this.options.onStateChange?.(true);
+        this.#log.info("consumer resumed");
+      } catch (err) {
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+        this.#log.warn({ err: (err as Error).message, retryInMs: backoffMs }, "broker not reachable yet");
+      }
     }
   }
 
-  async #handle(message: BusMessage, log: Logger): Promise<void> {
+  async #read(stream: StringStream): Promise<void> {
+    for await (const raw of stream) {
+      const message = raw as Message<string, Buffer, string, string>;
+      const busMessage: BusMessage = {
+        topic: this.bus.logical(message.topic),
+        key: message.key,
+        type: message.headers.get(HEADER_TYPE) ?? "",
+        eventId: message.headers.get(HEADER_ID) ?? "",
+        value: new Uint8Array(message.value),
+        headers: Object.fromEntries(message.headers),
+      };
+      await this.#handle(busMessage);
+      // Not awaited: the client coalesces commits (one in flight per partition, the highest offset wins), so the
+      // next message need not wait a broker round trip. The handler's own transaction has committed, and a
+      // redelivery after a crash is absorbed by the handlers' event-id deduplication.
+      Promise.resolve(message.commit()).catch((err: unknown) => this.#log.warn({ err }, "offset commit failed; the message may be redelivered"));
+      if (this.#closing) return;
+    }
+  }
+
+  async #handle(message: BusMessage): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.handle(message);
@@ -219,11 +283,11 @@ class KafkaSubscription implements Subscription {
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         if (attempt >= this.bus.maxAttempts) {
-          log.error({ eventId: message.eventId, attempts: attempt, error }, "message dead-lettered");
+          this.#log.error({ eventId: message.eventId, attempts: attempt, error }, "message dead-lettered");
           await this.bus.deadLetter(message, this.options.group, error, attempt);
           return;
         }
-        log.warn({ eventId: message.eventId, attempt, error }, "message handler failed; retrying");
+        this.#log.warn({ eventId: message.eventId, attempt, error }, "message handler failed; retrying");
         await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       }
     }
@@ -232,12 +296,13 @@ class KafkaSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.#closing) return this.done;
     this.#closing = true;
-    // The stream first (it flushes pending commits), then the consumer (it leaves the group); bounded, so a broker
-    // that stopped answering cannot hold up a shutdown.
-    const bounded = (work: Promise<unknown>) =>
-      Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
-    await bounded(this.stream.close());
-    await bounded(this.consumer.close());
+    this.#wake?.();
+    // The stream first (it flushes pending commits), then the consumer (it leaves the group).
+    const current = this.#current;
+    if (current) {
+      await bounded(current.stream.close());
+      await bounded(current.consumer.close());
+    }
     await bounded(this.done);
   }
 }

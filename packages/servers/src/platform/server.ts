@@ -44,7 +44,7 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
       const ok = req.url === "/healthz" || options.health.serving;
       const plain = res as http.ServerResponse;
       plain.writeHead(ok ? 200 : 503, { "content-type": "text/plain" });
-      plain.end(ok ? "ok\n" : "not serving\n");
+      plain.end(ok ? "ok\n" : `not serving${options.health.problems.map((p) => `\n${p}`).join("")}\n`);
       return;
     }
     if (req.method === "GET" && req.url === "/metrics" && options.metrics) {
