@@ -13,6 +13,7 @@ export {
   codeName,
   errorCode,
   hasCode,
+  isConnectionFailure,
   toTicketingError,
   type TicketingError,
   type TicketingErrorDetails,

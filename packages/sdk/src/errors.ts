@@ -61,3 +61,38 @@ export function codeName(code: Code): string {
   const name = Code[code];
   return name === undefined ? `CODE_${code}` : name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
+
+/** Node error codes that mean the connection failed under the call, not that the server refused it. */
+const CONNECTION_ERRORS = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_HTTP2_INVALID_STREAM",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_STREAM_CANCEL",
+]);
+
+/**
+ * Whether a call failed because the connection did (reset, closed mid-call, refused) rather than because the
+ * server answered with an error. Transports report these as ABORTED, CANCELED, INTERNAL or UNKNOWN; they all mean
+ * "unavailable": the call may or may not have been applied, so retry it with the same idempotency key.
+ * An error the server sent is never one of these, nor is a deadline or the caller's own cancellation (check your
+ * signal before asking).
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  if (!(err instanceof ConnectError) || err.isWireError) return false;
+  if (err.code === Code.Unavailable) return true;
+  if (![Code.Aborted, Code.Canceled, Code.Internal, Code.Unknown].includes(err.code)) return false;
+  if (/^http\/2 stream closed|socket hang up|premature close|ECONNRESET|EPIPE/i.test(err.rawMessage)) return true;
+  for (let cause: unknown = err.cause; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_ERRORS.has(code)) return true;
+  }
+  return false;
+}

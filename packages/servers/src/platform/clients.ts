@@ -1,5 +1,5 @@
 import { createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { Code, ConnectError, createTicketingClient, toTicketingError, type TicketingClient } from "@ticketing/sdk";
+import { Code, ConnectError, createTicketingClient, isConnectionFailure, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { DomainError } from "./errors.js";
 
 /** A client whose every property is taken from `current()` at the time of use. */
@@ -74,6 +74,8 @@ export function inProcessClient(
  */
 export function fromRemote(err: unknown, service: string): Error {
   if (!(err instanceof ConnectError)) return err instanceof Error ? err : new Error(String(err));
+  // The connection failed under the call (the service died or restarted mid-call): retryable, never INTERNAL.
+  if (isConnectionFailure(err)) return new DomainError("Unavailable", `${service} service unavailable: ${err.rawMessage}`);
   const e = toTicketingError(err);
   switch (e.code) {
     case Code.NotFound:
