@@ -90,7 +90,7 @@ export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.B
       if (req.status !== pb.BookingStatus.UNSPECIFIED && status === undefined) {
         new Validator().fail("status", "is not a known status").check();
       }
-      const after = decodePageToken(req.pageToken, 2);
+      const after = decodePageToken(req.pageToken, ["timestamp", "uuid"]);
       const rows = await service.listBookings({ orderId: req.orderId || undefined, status }, after, size + 1);
       const page = paginate(rows, size, (b) => [b.createdAt.toISOString(), b.id]);
       return { bookings: page.items.map(bookingToPb), nextPageToken: page.next };
@@ -135,7 +135,7 @@ export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.B
     async getStocks(req) {
       new Validator().optionalUuid("event_id", req.eventId).check();
       const size = pageSize(req.pageSize);
-      const after = decodePageToken(req.pageToken, 2);
+      const after = decodePageToken(req.pageToken, ["uuid", "uuid"]);
       const rows = await service.listStocks(req.eventId.toLowerCase() || undefined, after, size + 1);
       const page = paginate(rows, size, (s) => [s.eventId, s.ticketId]);
       return { stocks: page.items.map(stockToPb), nextPageToken: page.next };

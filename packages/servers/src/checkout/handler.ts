@@ -73,7 +73,7 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       const size = pageSize(req.pageSize);
       const status = req.status === pb.OrderStatus.UNSPECIFIED ? undefined : STATUS_FROM_PB.get(req.status);
       if (req.status !== pb.OrderStatus.UNSPECIFIED && !status) new Validator().fail("status", "is not a known status").check();
-      const after = decodePageToken(req.pageToken, 2);
+      const after = decodePageToken(req.pageToken, ["timestamp", "uuid"]);
       const rows = await service.listOrders(callerOf(ctx), undefined, status, after, size + 1);
       const page = paginate(rows, size, (o) => [o.createdAt.toISOString(), o.id]);
       return { orders: page.items.map(orderToPb), nextPageToken: page.next };

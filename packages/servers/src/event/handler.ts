@@ -51,6 +51,7 @@ export function eventHandler(service: EventService): ServiceImpl<typeof pb.Event
         .text("idempotency_key", req.idempotencyKey, 0, 200);
       if (!req.startsAt) v.fail("starts_at", "is required");
       if (!req.endsAt) v.fail("ends_at", "is required");
+      v.timestamp("starts_at", req.startsAt).timestamp("ends_at", req.endsAt).check();
       const startsAt = req.startsAt && timestampDate(req.startsAt);
       const endsAt = req.endsAt && timestampDate(req.endsAt);
       if (startsAt && endsAt && endsAt <= startsAt) v.fail("ends_at", "must be after starts_at");
@@ -101,7 +102,7 @@ export function eventHandler(service: EventService): ServiceImpl<typeof pb.Event
 
     async listEvents(req) {
       const size = pageSize(req.pageSize);
-      const token = decodePageToken(req.pageToken, 2);
+      const token = decodePageToken(req.pageToken, ["timestamp", "uuid"]);
       const after = token ? ([new Date(token[0] as string), token[1] as string] as [Date, string]) : undefined;
       if (after && Number.isNaN(after[0].getTime())) new Validator().fail("page_token", "is not valid").check();
       const rows = await service.list(after, size + 1);

@@ -38,7 +38,7 @@ export function notificationHandler(service: NotificationService): ServiceImpl<t
       if (req.orderId && req.userId) v.fail("order_id", "give order_id or user_id, not both");
       v.check();
       const size = pageSize(req.pageSize);
-      const after = decodePageToken(req.pageToken, 2);
+      const after = decodePageToken(req.pageToken, ["timestamp", "uuid"]);
       const rows = await service.list(
         callerOf(ctx),
         { orderId: req.orderId.toLowerCase() || undefined, userId: req.userId || undefined },

@@ -21,11 +21,27 @@ export function encodePageToken(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
-export function decodePageToken(token: string, parts: number): string[] | undefined {
+/** What each part of a page token must be: a timestamp as the list's encoder wrote it, or a UUID. */
+export type PagePart = "timestamp" | "uuid";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Reads a page token back, strictly: the parts must be what this list's tokens contain, or it is
+ * INVALID_ARGUMENT (a token that merely decodes must never reach the database as garbage).
+ */
+export function decodePageToken(token: string, parts: readonly PagePart[]): string[] | undefined {
   if (token === "") return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (Array.isArray(key) && key.length === parts && key.every((k) => typeof k === "string")) return key;
+    if (
+      Array.isArray(key) &&
+      key.length === parts.length &&
+      key.every((k, i) => typeof k === "string" && (parts[i] === "uuid" ? UUID.test(k) : ISO.test(k) && !Number.isNaN(Date.parse(k))))
+    ) {
+      return key as string[];
+    }
   } catch {
     // fall through to the error below
   }

@@ -1,16 +1,25 @@
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { invalid, type FieldViolation } from "./errors.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** At most this many violations are reported: a request with 10,000 bad items must not make a 10,000-line answer. */
+const MAX_VIOLATIONS = 20;
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range PostgreSQL's timestamptz and proto JSON both take. */
+const MIN_SECONDS = -62_135_596_800n;
+const MAX_SECONDS = 253_402_300_799n;
+
 /**
- * Collects every problem with a request before failing, so a client learns all of them at once.
+ * Collects every problem with a request before failing, so a client learns all of them at once (up to 20).
  * `check()` throws an INVALID_ARGUMENT domain error carrying the field violations.
  */
 export class Validator {
   readonly violations: FieldViolation[] = [];
+  #dropped = 0;
 
   fail(field: string, description: string): this {
-    this.violations.push({ field, description });
+    if (this.violations.length < MAX_VIOLATIONS) this.violations.push({ field, description });
+    else this.#dropped++;
     return this;
   }
 
@@ -25,6 +34,8 @@ export class Validator {
   }
 
   text(field: string, value: string, min: number, max: number): this {
+    if (value.length > max * 2) return this.fail(field, `must be ${min} to ${max} characters`);
+    if (value.includes("\u0000")) return this.fail(field, "must not contain NUL characters");
     const length = [...value.trim()].length;
     if (min > 0 && length === 0) return this.fail(field, "is required");
     if (length < min || [...value].length > max) return this.fail(field, `must be ${min} to ${max} characters`);
@@ -36,7 +47,17 @@ export class Validator {
     return this;
   }
 
+  /** A timestamp PostgreSQL can store: years 1 to 9999, nanos within a second. */
+  timestamp(field: string, value: Timestamp | undefined): this {
+    if (!value) return this;
+    if (value.seconds < MIN_SECONDS || value.seconds > MAX_SECONDS || value.nanos < 0 || value.nanos > 999_999_999) {
+      return this.fail(field, "must be a time between the years 1 and 9999");
+    }
+    return this;
+  }
+
   check(): void {
+    if (this.#dropped > 0) this.violations.push({ field: "(request)", description: `and ${this.#dropped} more problems` });
     if (this.violations.length > 0) throw invalid(this.violations);
   }
 }
