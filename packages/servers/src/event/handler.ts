@@ -51,9 +51,11 @@ export function eventHandler(service: EventService): ServiceImpl<typeof pb.Event
         .text("idempotency_key", req.idempotencyKey, 0, 200);
       if (!req.startsAt) v.fail("starts_at", "is required");
       if (!req.endsAt) v.fail("ends_at", "is required");
-      v.timestamp("starts_at", req.startsAt).timestamp("ends_at", req.endsAt).check();
-      const startsAt = req.startsAt && timestampDate(req.startsAt);
-      const endsAt = req.endsAt && timestampDate(req.endsAt);
+      const known = v.violations.length;
+      v.timestamp("starts_at", req.startsAt).timestamp("ends_at", req.endsAt);
+      const inRange = v.violations.length === known;
+      const startsAt = inRange && req.startsAt ? timestampDate(req.startsAt) : undefined;
+      const endsAt = inRange && req.endsAt ? timestampDate(req.endsAt) : undefined;
       if (startsAt && endsAt && endsAt <= startsAt) v.fail("ends_at", "must be after starts_at");
       if (req.ticketTypes.length === 0 || req.ticketTypes.length > MAX_TICKET_TYPES) {
         v.fail("ticket_types", `must have 1 to ${MAX_TICKET_TYPES} ticket types`);
