@@ -1,4 +1,6 @@
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, booking, checkout, toTicketingError } from "@ticketing/sdk";
+import * as http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
@@ -84,6 +86,37 @@ describe("buying flow", () => {
     expect(await stockOf(ticketIds[0]!)).toMatchObject({ held: 0, available: 3 });
     const { orders } = await carol.checkout.listOrders({});
     expect(orders[0]?.status).toBe(checkout.OrderStatus.FAILED);
+  });
+
+  it("WatchOrder ends with DEADLINE_EXCEEDED when the caller's deadline passes before the order is final", async () => {
+    const { ticketIds } = await createEventWith(t.admin, 5);
+    const ema = t.customer("ema-watch");
+    await ema.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 1 });
+    const { order } = await ema.checkout.placeOrder({});
+    // A raw HTTP/2 call that states a deadline but does not enforce it itself: what ends the stream is the server.
+    const body = toBinary(checkout.WatchOrderRequestSchema, create(checkout.WatchOrderRequestSchema, { orderId: order!.id }));
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
+    const token = await t.platform.tokens.mint({ sub: "ema-watch", role: "customer" });
+    const session = http2.connect(t.platform.url);
+    try {
+      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/ticketing.checkout.v1.CheckoutService/WatchOrder",
+          "content-type": "application/grpc",
+          te: "trailers",
+          "grpc-timeout": "800m",
+          authorization: `Bearer ${token}`,
+        });
+        stream.on("trailers", resolve);
+        stream.on("error", reject);
+        stream.resume();
+        stream.end(frame);
+      });
+      expect(trailers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
+    } finally {
+      session.close();
+    }
   });
 
   it("WatchOrder streams the order's changes until it is final", async () => {

@@ -129,6 +129,8 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       for await (const order of service.watch(callerOf(ctx), req.orderId.toLowerCase(), ctx.signal)) {
         yield { order: orderToPb(order) };
       }
+      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
     },
   };
 }

@@ -114,6 +114,13 @@ export async function recordAttempts(em: Em, attempts: readonly AttemptOutcome[]
     select id, attempt, outcome, detail from o`.execute(db(em));
 }
 
+/** The buyer the order's notifications are for, if it has any. */
+export async function ownerOf(em: Em, orderId: string): Promise<string | undefined> {
+  const { rows } = await sql<{ user_id: string }>`
+    select user_id from notification.notification where order_id = ${orderId}::uuid limit 1`.execute(db(em));
+  return rows[0]?.user_id;
+}
+
 /** Newest first after the (created_at, id) key, by order and/or user. */
 export async function list(
   em: Em,

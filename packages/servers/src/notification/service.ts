@@ -59,11 +59,15 @@ export class NotificationService {
     return stored;
   }
 
-  list(caller: Caller, filter: { orderId?: string | undefined; userId?: string | undefined }, after: string[] | undefined, limit: number) {
+  async list(caller: Caller, filter: { orderId?: string | undefined; userId?: string | undefined }, after: string[] | undefined, limit: number) {
     if (caller.role === "customer") {
       if (filter.userId && filter.userId !== caller.sub) {
         throw new DomainError("PermissionDenied", "customers can list only their own notifications");
       }
+      // Another customer's order does not exist for this one, as in checkout. (An order with no notification yet
+      // has no known owner here: its list is empty.)
+      const owner = filter.orderId ? await repo.ownerOf(this.em, filter.orderId) : undefined;
+      if (owner !== undefined && owner !== caller.sub) throw new DomainError("NotFound", `order ${filter.orderId} not found`);
       return repo.list(this.em, { orderId: filter.orderId, userId: caller.sub }, after, limit);
     }
     return repo.list(this.em, filter, after, limit);

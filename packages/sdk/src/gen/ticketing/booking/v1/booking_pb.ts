@@ -916,7 +916,8 @@ export const BookingService: GenService<{
     output: typeof CreateStockResponseSchema;
   },
   /**
-   * Lists stocks with their availability breakdown, optionally of one event.
+   * Lists stocks with their availability breakdown, optionally of one event. Open to every authenticated caller:
+   * availability is what a storefront shows its buyers.
    *
    * @generated from rpc ticketing.booking.v1.BookingService.GetStocks
    */
@@ -926,7 +927,7 @@ export const BookingService: GenService<{
     output: typeof GetStocksResponseSchema;
   },
   /**
-   * Returns the stock of one ticket type with its availability breakdown.
+   * Returns the stock of one ticket type with its availability breakdown. Open to every authenticated caller.
    *
    * @generated from rpc ticketing.booking.v1.BookingService.GetStock
    */
@@ -936,7 +937,8 @@ export const BookingService: GenService<{
     output: typeof GetStockResponseSchema;
   },
   /**
-   * Deletes the stock of one ticket type (admin only). FAILED_PRECONDITION while it has held or sold tickets.
+   * Deletes the stock of one ticket type (admin or service: the event service undoes a failed CreateEvent with it).
+   * FAILED_PRECONDITION while it has held or sold tickets.
    *
    * @generated from rpc ticketing.booking.v1.BookingService.DeleteStock
    */
