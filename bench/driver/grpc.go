@@ -93,16 +93,15 @@ func codeOf(s *status.Status) codes.Code {
 	return s.Code()
 }
 
-// soldOutDetail reports whether a RESOURCE_EXHAUSTED status carries an InsufficientStock detail saying ticketID
-// has nothing left.
-func soldOutDetail(s *status.Status, ticketID string) bool {
+// shortage reads the InsufficientStock detail of a RESOURCE_EXHAUSTED status: how many of ticketID were left,
+// and whether the detail named it at all.
+func shortage(s *status.Status, ticketID string) (available int64, found bool) {
 	for _, d := range s.Proto().GetDetails() {
-		if d.GetTypeUrl() != insufficientStockType {
-			continue
-		}
-		if available, ok := shortageOf(d.GetValue(), ticketID); ok && available <= 0 {
-			return true
+		if d.GetTypeUrl() == insufficientStockType {
+			if available, ok := shortageOf(d.GetValue(), ticketID); ok {
+				return available, true
+			}
 		}
 	}
-	return false
+	return 0, false
 }

@@ -115,8 +115,14 @@ func (r *onsale) buyer(c caller, s *buyerStats, keyPrefix string) {
 		switch codeOf(st) {
 		case codes.OK:
 		case codes.ResourceExhausted:
-			// Refused before anything was added: the cart is as it was, empty.
-			r.soldOut("AddToCart refused RESOURCE_EXHAUSTED")
+			// Refused before anything was added, so the cart is as it was: empty. A refusal that names how many
+			// are left is believed; one without that detail can only mean sold out. Once sold out, the detail is
+			// not read at all: that phase is about how fast refusals come, and the driver must keep up.
+			if r.phase.Load() == phaseOnsale {
+				if available, ok := shortage(st, ticket); !ok || available <= 0 {
+					r.soldOut("AddToCart refused RESOURCE_EXHAUSTED")
+				}
+			}
 			continue
 		default:
 			r.call(c, s, rpcUpdate, updateCartPath, cartChange(key(), ticket, 0))
@@ -140,8 +146,10 @@ func (r *onsale) buyer(c caller, s *buyerStats, keyPrefix string) {
 			}
 			continue // a placed order took the cart with it
 		case codes.ResourceExhausted:
-			if r.phase.Load() == phaseOnsale && soldOutDetail(st, ticket) {
-				r.soldOut("PlaceOrder refused with available 0")
+			if r.phase.Load() == phaseOnsale {
+				if available, ok := shortage(st, ticket); ok && available <= 0 {
+					r.soldOut("PlaceOrder refused with available 0")
+				}
 			}
 		}
 		// A refused or failed placement keeps the cart; empty it so the next AddToCart starts afresh.

@@ -373,15 +373,19 @@ export async function describeMachine(): Promise<string> {
   return `nproc ${availableParallelism()}, ${model}, ${memory}, Node ${process.version}, PostgreSQL ${pgVersion}, Kafka ${kafkaVersion}`;
 }
 
-/** `git describe`-like label of a checkout, so a printed run says which servers it measured. */
+/**
+ * Which servers a run measured: the last commit that changed them (servers, SDK or protos; the bench's own files
+ * do not count), HEAD, and whether the work tree has changes to them.
+ */
 export function commitOf(root: string): string {
+  const git = (...args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8" }).trim();
   try {
-    const head = execFileSync("git", ["-C", root, "log", "-1", "--format=%h %s"], { encoding: "utf8" }).trim();
-    // The bench's own files do not change what is measured.
-    const dirty = execFileSync("git", ["-C", root, "status", "--porcelain", "--", "packages/servers/src", ":!packages/servers/src/bench"], {
-      encoding: "utf8",
-    }).trim();
-    return `${head.length > 72 ? `${head.slice(0, 71)}…` : head}${dirty ? " (+ uncommitted changes to the servers)" : ""}`;
+    const paths = ["--", "packages/servers/src", "packages/sdk/src", "proto", ":!packages/servers/src/bench"];
+    const changed = git("log", "-1", "--format=%h %s", ...paths);
+    const head = git("rev-parse", "--short", "HEAD");
+    const dirty = git("status", "--porcelain", ...paths) !== "";
+    const subject = changed.length > 72 ? `${changed.slice(0, 71)}…` : changed;
+    return `${subject} (HEAD ${head}${dirty ? ", with uncommitted changes to the servers" : ""})`;
   } catch {
     return "(not a git checkout)";
   }

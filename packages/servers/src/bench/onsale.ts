@@ -514,7 +514,8 @@ function printOnsale(f: OnsaleFigures): void {
   const r = f.result;
   const how = r.soldOut
     ? `sold out after ${(r.onsale.wallMs / 1000).toFixed(1)} s (${r.reason})`
-    : `CAP of ${opts.durationSeconds} s HIT, not sold out (${num(r.totalTickets, 0)} of ${num(f.seats, 0)} tickets placed)`;
+    : `CAP of ${opts.durationSeconds} s HIT before selling out (${num(r.onsale.tickets, 0)} of ${num(f.seats, 0)} tickets placed within it` +
+      `${r.totalTickets > r.onsale.tickets ? `, ${num(r.totalTickets, 0)} once the calls in flight were answered` : ""})`;
   console.log(`on-sale, ${f.buyers} buyers, ${num(f.seats, 0)} seats: ${how}`);
   console.log(
     `  PlaceOrders/s ${num(r.onsale.placeOrdersPerSec)} · tickets/s ${num(r.onsale.ticketsPerSec)} ` +
@@ -849,7 +850,7 @@ function summaryTable(rows: Row[]): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-console.log(`on-sale benchmark — servers: ${SERVERS_ROOT} at ${commitOf(SERVERS_ROOT)}`);
+console.log(`on-sale benchmark — servers: ${SERVERS_ROOT}, ${commitOf(SERVERS_ROOT)}`);
 console.log(
   `scenarios ${opts.scenarios.join(", ")}; ${opts.repeat} run(s) each; on-sale cap ${opts.durationSeconds} s; ` +
     `seats ${opts.seats ?? "20,000 (300 buyers) / 4,000 (30 buyers)"}; sold-out phase ${opts.soldOutSeconds} s; ` +
