@@ -1,6 +1,6 @@
 // Summarises V8 .cpuprofile files (from `node --cpu-prof`): the functions with the most self time, and the time
-// per category — GC, idle, each library the hot path goes through, Node internals, the platform's own code — so a
-// profile answers "where does a request's CPU go" without opening DevTools.
+// per category — GC, idle, native code, each library the hot path goes through, Node internals, the platform's own
+// code — so a profile answers "where does a request's CPU go" without opening DevTools.
 //   node packages/servers/dist/bench/profile-summary.js <dir or file.cpuprofile> [--top 25]
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -44,7 +44,8 @@ const PACKAGE_CATEGORY: [RegExp, string][] = [
 export function categoryOf(frame: CallFrame): string {
   const { functionName, url } = frame;
   if (url === "" && /^\(.*\)$/.test(functionName)) return functionName; // (garbage collector), (program), (idle), (root)
-  if (url === "") return "V8 builtins";
+  // No script: V8 builtins and Node's C++ bindings (writev, writeBuffer: socket writes).
+  if (url === "") return "native";
   if (url.startsWith("node:")) return "node: internals";
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
   if (pkg) {
