@@ -50,7 +50,6 @@ type onsale struct {
 	switchT atomic.Int64 // ns since start when the on-sale phase ended
 	endT    atomic.Int64 // ns since start when the sold-out phase ended
 	reason  atomic.Value
-	once    sync.Once
 	stopped chan struct{}
 }
 
