@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench start stop clean
+.PHONY: up down logs compose-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -67,11 +67,25 @@ kafka-start: ## Start a local single-node Kafka on 127.0.0.1:9092 (jars fetched 
 kafka-stop: ## Stop the local Kafka
 	./scripts/kafka.sh stop
 
-bench: $(STAMP) ## Benchmarks that print figures: outbox → Kafka throughput, paid → notified latency
+bench: $(STAMP) ## Benchmarks that print figures: outbox → Kafka, paid → notified, then the on-sale (bench-onsale)
 	@./scripts/postgres.sh start >/dev/null
 	@./scripts/kafka.sh start >/dev/null
 	npx tsc -b
 	node packages/servers/dist/bench/outbox-kafka.js
+	@$(MAKE) --no-print-directory bench-onsale
+
+# The on-sale load driver is Go (bench/driver, its own module): a client cheap enough on CPU that a 2-core machine
+# measures the servers, not the client. Built only here, so nothing CI runs needs Go.
+DRIVER := .tools/bin/onsale-driver
+
+$(DRIVER): bench/driver/go.mod bench/driver/go.sum $(wildcard bench/driver/*.go)
+	go -C bench/driver build -o $(CURDIR)/$(DRIVER) .
+
+bench-onsale: $(STAMP) $(DRIVER) ## On-sale load (real PostgreSQL + Kafka): both topologies, naive comparator; ARGS="--scenarios allinone --repeat 1"
+	@./scripts/postgres.sh start >/dev/null
+	@./scripts/kafka.sh start >/dev/null
+	npx tsc -b
+	node packages/servers/dist/bench/onsale.js $(ARGS)
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	node scripts/start.mjs
