@@ -63,6 +63,7 @@ describe("a PlaceOrder that finishes late", () => {
       hold: () => new Promise((resolve) => (answer = () => resolve({ expiresAt: new Date(Date.now() + 60_000) }))),
       confirm: async (_orderId, paymentReference) => ({ paymentReference }),
       release: async () => 0,
+      available: async () => 0,
       statuses: async () => [],
     };
     const checkout = new CheckoutService(

@@ -61,6 +61,7 @@ export function bookingHolds(client: TicketingClient, ttlSeconds?: number): Hold
       }),
     release: (orderId) =>
       call(async () => (await client.bookings.deleteOrderBookings({ orderId })).bookings.length),
+    available: (ticketId) => call(async () => (await client.bookings.getStock({ ticketId })).stock?.available ?? 0),
     statuses: (orderId) =>
       call(async () => {
         const { bookings } = await client.bookings.getBookings({ orderId, pageSize: 100 });

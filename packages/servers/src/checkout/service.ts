@@ -17,13 +17,14 @@ import {
   type OrderStatus,
 } from "./domain/order.js";
 import * as repo from "./repository.js";
+import { SoldOutMemory } from "./sold-out.js";
 
 export const MAX_LINE_QUANTITY = 100;
 export const MAX_CART_LINES = 20;
 /**
- * How long checkout believes booking's "none left" for a ticket type without asking again. Meanwhile AddToCart and
- * PlaceOrder refuse that ticket type from memory, writing nothing; units coming back (a release or expiry event)
- * end it early.
+ * How long checkout believes booking's "none left" for a ticket type before one caller asks booking again. Meanwhile
+ * AddToCart and PlaceOrder refuse that ticket type from memory, writing nothing; units coming back (a release or
+ * expiry event) end it early.
  */
 export const SOLD_OUT_MEMORY_MS = 1000;
 
@@ -58,6 +59,8 @@ export interface Holds {
   confirm(orderId: string, paymentReference: string): Promise<{ paymentReference: string }>;
   /** Releases the order's HELD holds; returns how many this call released. Idempotent. */
   release(orderId: string): Promise<number>;
+  /** How many of the ticket type can still be held. */
+  available(ticketId: string): Promise<number>;
   /** The order's holds: their statuses, and the payment that confirmed them. */
   statuses(orderId: string): Promise<{ status: HoldStatus; paymentReference: string }[]>;
 }
@@ -84,8 +87,7 @@ export class CheckoutService {
   readonly #changes = new EventEmitter().setMaxListeners(0);
   /** The catalogue's ticket types as read: they never change once visible (docs/adr/0005-hot-path.md). */
   readonly #tickets = new BoundedMap<string, TicketInfo>(50_000);
-  /** Ticket types booking reported sold out, until when that answer is trusted (epoch ms). */
-  readonly #soldOutUntil = new Map<string, number>();
+  readonly #soldOut: SoldOutMemory;
 
   private readonly em: Em;
 
@@ -97,6 +99,7 @@ export class CheckoutService {
     private readonly logger: Logger,
   ) {
     this.em = detached(em);
+    this.#soldOut = new SoldOutMemory((ticketId) => holds.available(ticketId), SOLD_OUT_MEMORY_MS);
   }
 
   cart(userId: string): Promise<repo.CartLine[]> {
@@ -104,7 +107,7 @@ export class CheckoutService {
   }
 
   async addToCart(userId: string, key: string, ticketId: string, quantity: number): Promise<repo.CartLine[]> {
-    if (this.#isSoldOut(ticketId)) throw soldOut([{ ticketId, requested: quantity, available: 0 }]);
+    if (await this.#soldOut.isSoldOut(ticketId)) throw soldOut([{ ticketId, requested: quantity, available: 0 }]);
     const line = lineOf(await this.#ticket(ticketId), quantity);
     return this.#changeCart(userId, "AddToCart", key, line, false);
   }
@@ -152,17 +155,9 @@ export class CheckoutService {
     return ticket;
   }
 
-  #isSoldOut(ticketId: string): boolean {
-    const until = this.#soldOutUntil.get(ticketId);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
-    this.#soldOutUntil.delete(ticketId);
-    return false;
-  }
-
   /** Units of these ticket types went back on sale (a release or an expiry): stop answering "sold out" from memory. */
   stockReturned(ticketIds: readonly string[]): void {
-    for (const id of ticketIds) this.#soldOutUntil.delete(id);
+    for (const id of ticketIds) this.#soldOut.returned(id);
   }
 
   /** The order if the caller may see it; NOT_FOUND otherwise (another customer's order does not exist for them). */
@@ -197,7 +192,8 @@ export class CheckoutService {
       const { orderId, cart } = await repo.cartAndKeyedOrder(this.em, userId, key);
       if (orderId) return this.#resume(orderId, deadline);
       if (cart.length === 0) throw new DomainError("FailedPrecondition", "the cart is empty");
-      const gone = cart.filter((l) => this.#isSoldOut(l.ticketId));
+      const gone: typeof cart = [];
+      for (const line of cart) if (await this.#soldOut.isSoldOut(line.ticketId)) gone.push(line);
       if (gone.length > 0) throw soldOut(gone.map((l) => ({ ticketId: l.ticketId, requested: l.quantity, available: 0 })));
       if (deadline !== undefined && deadline <= Date.now()) throw deadlinePassed();
       // Prices are snapshotted from the catalogue now, not from when the tickets were added.
@@ -257,7 +253,7 @@ export class CheckoutService {
 
   #noteSoldOut(shortages: readonly Shortage[]): void {
     for (const s of shortages) {
-      if (s.available === 0) this.#soldOutUntil.set(s.ticketId, Date.now() + SOLD_OUT_MEMORY_MS);
+      if (s.available === 0) this.#soldOut.soldOut(s.ticketId);
     }
   }
 
