@@ -4,9 +4,11 @@ import { booking, checkout, event, toTicketingError } from "@ticketing/sdk";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { TokenAuthority, callerOf } from "./auth.js";
-import { inProcessClient } from "./clients.js";
+import { inProcessClient, serviceClient } from "./clients.js";
 import { DomainError } from "./errors.js";
+import { HealthState } from "./health.js";
 import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
+import { startRpcServer } from "./server.js";
 
 const tokens = new TokenAuthority("k".repeat(40));
 const interceptors = [observabilityInterceptor(pino({ level: "silent" })), authInterceptor(tokens)];
@@ -89,5 +91,32 @@ describe("inProcessClient", () => {
     expect(seen).toEqual(["o-1"]);
     const err = toTicketingError(await client.notifications.listNotifications({}).catch((e: unknown) => e));
     expect(err.codeName).toBe("UNIMPLEMENTED");
+  });
+});
+
+describe("serviceClient", () => {
+  it("spreads calls over the replicas in turn, one client per URL", async () => {
+    const logger = pino({ level: "silent" });
+    const replicas = await Promise.all(
+      ["replica-a", "replica-b"].map((name) =>
+        startRpcServer("127.0.0.1", 0, {
+          routes: (router) => router.service(event.EventService, { getEvent: () => ({ event: { id: name } }) }),
+          interceptors,
+          health: new HealthState([]),
+          logger,
+        }),
+      ),
+    );
+    try {
+      const client = serviceClient(() => replicas.map((r) => r.url), () => tokens.mint({ sub: "checkout", role: "service" }), 5000);
+      const answeredBy: string[] = [];
+      for (let i = 0; i < 4; i++) answeredBy.push((await client.events.getEvent({})).event?.id ?? "");
+      expect(answeredBy).toEqual(["replica-a", "replica-b", "replica-a", "replica-b"]);
+
+      const single = serviceClient(() => replicas[0]?.url ?? "", () => tokens.mint({ sub: "checkout", role: "service" }), 5000);
+      expect((await single.events.getEvent({})).event?.id).toBe("replica-a");
+    } finally {
+      await Promise.all(replicas.map((r) => r.close(100)));
+    }
   });
 });

@@ -36,16 +36,28 @@ function lazy(current: () => TicketingClient): TicketingClient {
 
 /**
  * SDK clients one service uses to call another, with the service's own token and a deadline on every call. The
- * same generated clients serve every mode: separate processes, or all in one process over loopback.
+ * same generated clients serve every mode: separate processes, or all in one process over loopback. Given several
+ * base URLs (replicas), each call takes the next one in turn, over one client (and its connections) per URL.
  */
-export function serviceClient(baseUrl: () => string, token: () => Promise<string>, timeoutMs: number): TicketingClient {
-  let client: TicketingClient | undefined;
-  let url = "";
+export function serviceClient(
+  baseUrls: () => string | readonly string[],
+  token: () => Promise<string>,
+  timeoutMs: number,
+): TicketingClient {
+  let clients: TicketingClient[] = [];
+  let key = "";
+  let turn = 0;
   const current = () => {
-    if (!client || url !== baseUrl()) {
-      url = baseUrl();
-      client = createTicketingClient({ baseUrl: url, token, timeoutMs, protocol: "grpc" });
+    const urls = baseUrls();
+    const list = typeof urls === "string" ? [urls] : urls;
+    const listKey = list.join(",");
+    if (listKey !== key) {
+      key = listKey;
+      clients = list.map((baseUrl) => createTicketingClient({ baseUrl, token, timeoutMs, protocol: "grpc" }));
+      turn = 0;
     }
+    const client = clients[turn] as TicketingClient;
+    turn = (turn + 1) % clients.length;
     return client;
   };
   return lazy(current);
