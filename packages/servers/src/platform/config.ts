@@ -28,7 +28,7 @@ export interface Config {
   jwtSecret: string | undefined;
   /** Base URLs each other service is reached at: one, or several replicas that calls are spread over. */
   serviceUrls: Record<ServiceName, readonly string[]>;
-  /** Deadline of a call to another service, in milliseconds. */
+  /** Deadline of one attempt of a call to another service, in milliseconds. */
   rpcTimeoutMs: number;
   /** How long a hold lasts unless the request says otherwise, in seconds. */
   holdTtlSeconds: number;
@@ -74,7 +74,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_DB_POOL_SIZE", default: "10", description: "connections per service pool" },
   { name: "TICKETING_JWT_SECRET", default: "(generated in embedded mode)", description: "HS256 secret, at least 32 characters; required with a real database" },
   { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL); a comma-separated list of replicas spreads the calls over them in turn" },
-  { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one call to another service" },
+  { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one attempt of a call to another service (idempotent calls are tried up to 4 times on UNAVAILABLE or DEADLINE_EXCEEDED)" },
   { name: "TICKETING_HOLD_TTL", default: "15m", description: "how long stock is held for an unpaid order (s, m or h suffix)" },
   { name: "TICKETING_EXPIRY_CRON", default: "*/2 * * * * *", description: "cron pattern (with seconds) of the hold-expiry sweep" },
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
