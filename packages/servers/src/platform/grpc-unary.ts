@@ -42,7 +42,10 @@ class GrpcUnaryCall {
   readonly #contentType: string;
   readonly #max: number;
   readonly #ctx: UnaryContext;
-  /** Request bytes kept: the first envelope and the header of a second one, never more. */
+  /**
+   * Request bytes kept: the first envelope and the header of a second one, never more (but for the one DATA frame
+   * that carries the first header).
+   */
   #chunks: Buffer[] = [];
   #kept = 0;
   #received = 0;
