@@ -270,6 +270,15 @@ describe("the gRPC fast path on the wire", () => {
     }
   });
 
+  it("an unknown method of a known service, or of an unknown one, gets connect's answer (HTTP 404)", async () => {
+    for (const path of [`/${event.EventService.typeName}/Nope`, "/no.such.v1.Service/Call"]) {
+      const fast = await raw({ ...auth(), ":path": path }, (req) => req.end(envelope(0, new Uint8Array())));
+      const connect = await raw({ ...auth(), ":path": path, "grpc-encoding": "gzip" }, (req) => req.end(envelope(0, new Uint8Array())));
+      expect(fast.headers[":status"], path).toBe(404);
+      expect(connect.headers[":status"], path).toBe(404);
+    }
+  });
+
   it("an undecodable message gets connect's code", async () => {
     const junk = Buffer.from([0x0a, 0xff, 0xff]);
     const fast = await raw(auth(), (req) => req.end(envelope(0, junk)));
