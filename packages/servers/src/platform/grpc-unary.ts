@@ -30,7 +30,12 @@ export function grpcUnaryHandler(methods: UnaryMethods, maxRequestBytes: number)
     if (encoding !== undefined && encoding !== "identity") return false;
     const target = methods.get(headers[":path"] as string);
     if (target === undefined) return false;
-    new GrpcUnaryCall(methods, target, stream, headers, contentType, maxRequestBytes);
+    try {
+      new GrpcUnaryCall(methods, target, stream, headers, contentType, maxRequestBytes);
+    } catch {
+      // Nothing here should throw on headers nghttp2 accepted; if something does, this stream ends, not the process.
+      stream.destroy();
+    }
     return true;
   };
 }
