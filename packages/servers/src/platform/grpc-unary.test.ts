@@ -58,6 +58,10 @@ beforeAll(async () => {
               call.signalAborted = signal.aborted;
               return { event: theEvent };
             }
+            case "bad-header":
+              // HTTP/2 forbids connection-specific headers: Node refuses to send this answer.
+              ctx.responseHeader.set("connection", "close");
+              return { event: theEvent };
             case "wait-for-cancel":
               await new Promise((r) => ctx.signal.addEventListener("abort", r));
               call.signalAborted = ctx.signal.aborted;
@@ -210,6 +214,13 @@ describe("the gRPC fast path answers like connect", () => {
       await expect.poll(() => seen.at(-1)?.signalAborted, { timeout: 2000 }).toBe(true);
       expect(seen.at(-1)?.path).toBe(name);
     }
+  });
+
+  it("an answer HTTP/2 cannot carry fails that call only", async () => {
+    const [, fastClient] = clients()[0] as [string, TicketingClient];
+    const err = await fastClient.events.getEvent({ eventId: "bad-header" }).catch((e: unknown) => e);
+    expect(toTicketingError(err).code).not.toBe(0);
+    expect((await fastClient.events.getEvent({ eventId: "ok" })).event?.id).toBe("evt-1");
   });
 
   it("server-streaming methods, Connect and gRPC-web over HTTP/1.1, and the probes still work on the same port", async () => {

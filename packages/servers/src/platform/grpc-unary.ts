@@ -174,20 +174,21 @@ class GrpcUnaryCall {
     frame[0] = 0;
     frame.writeUInt32BE(bytes.length, 1);
     frame.set(bytes, ENVELOPE_HEADER);
-    const out: http2.OutgoingHttpHeaders = { ":status": 200, "content-type": this.#contentType };
-    header.forEach((value, key) => {
-      out[key] = value;
-    });
-    const trailers: http2.OutgoingHttpHeaders = { "grpc-status": "0" };
-    trailer.forEach((value, key) => {
-      trailers[key] = value;
-    });
     try {
+      const out: http2.OutgoingHttpHeaders = { ":status": 200, "content-type": this.#contentType };
+      header.forEach((value, key) => {
+        out[key] = value;
+      });
+      const trailers: http2.OutgoingHttpHeaders = { "grpc-status": "0" };
+      trailer.forEach((value, key) => {
+        trailers[key] = value;
+      });
       stream.respond(out, { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers(trailers));
       stream.end(frame);
     } catch {
-      // A header HTTP/2 forbids (a handler's "connection", say): nothing valid can be sent any more.
+      // A header HTTP/2 forbids (a handler's "connection", say), or an interceptor's response without headers:
+      // nothing valid can be sent any more.
       stream.destroy();
     }
   }
