@@ -4,8 +4,7 @@ import { BookingService } from "./gen/ticketing/booking/v1/booking_pb.js";
 import { CheckoutService } from "./gen/ticketing/checkout/v1/checkout_pb.js";
 import { EventService } from "./gen/ticketing/event/v1/event_pb.js";
 import { NotificationService } from "./gen/ticketing/notification/v1/notification_pb.js";
-import { idempotencyKeyInterceptor } from "./idempotency.js";
-import { retryInterceptor, type RetryOptions } from "./retry.js";
+import { retryingTransport, type RetryOptions } from "./retry.js";
 
 /** The wire protocols the servers speak. Browsers can use "connect" and "grpc-web" only. */
 export type Protocol = "grpc" | "connect" | "grpc-web";
@@ -18,15 +17,23 @@ export interface TicketingClientOptions {
   token?: TokenSource;
   /** Wire protocol; default "grpc" in Node and "connect" in browsers. */
   protocol?: Protocol;
-  /** Retries on UNAVAILABLE for idempotent calls; `false` turns them off. */
+  /**
+   * Retries of unary calls the proto declares NO_SIDE_EFFECTS or IDEMPOTENT, on UNAVAILABLE and on
+   * DEADLINE_EXCEEDED, with exponential backoff and jitter; every attempt carries the same idempotency key.
+   * Default 4 attempts; `false` turns retries off.
+   */
   retry?: RetryOptions | false;
-  /** Deadline of every call in milliseconds unless the call passes its own `timeoutMs`. Default 10000. */
+  /**
+   * Deadline of each attempt in milliseconds, unless the call passes its own `timeoutMs` (also per attempt).
+   * With retries, a call can last up to `maxAttempts` deadlines plus the backoff between them: pass a `signal`
+   * to bound the whole call. Default 10000.
+   */
   timeoutMs?: number;
-  /** More interceptors, run inside the SDK's own (after the token and idempotency key are set). */
+  /** More interceptors, run inside the SDK's own on every attempt (after the token and idempotency key are set). */
   interceptors?: Interceptor[];
   /**
    * Builds the transport from the SDK's interceptors instead of `baseUrl` and `protocol`: for tests
-   * (`createRouterTransport`) and in-process use.
+   * (`createRouterTransport`) and in-process use. The SDK's retries wrap the transport it returns.
    */
   transport?: (init: { interceptors: Interceptor[]; timeoutMs: number }) => Transport;
 }
@@ -48,14 +55,14 @@ export interface TicketingClient {
 /** The default deadline of a call. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** The SDK's interceptors in the order they must run: key first, so retries reuse it. */
+/**
+ * The SDK's interceptors, run on every attempt: the token, then the caller's own. The idempotency key and the
+ * retries live around the transport (retryingTransport), so that each attempt has its own deadline.
+ */
 export function sdkInterceptors(options: TicketingClientOptions): Interceptor[] {
-  const interceptors: Interceptor[] = [idempotencyKeyInterceptor()];
+  const interceptors: Interceptor[] = [];
   if (options.token !== undefined) {
     interceptors.push(bearerTokenInterceptor(options.token));
-  }
-  if (options.retry !== false) {
-    interceptors.push(retryInterceptor(options.retry ?? {}));
   }
   interceptors.push(...(options.interceptors ?? []));
   return interceptors;
@@ -79,11 +86,12 @@ export function buildClient(
 ): TicketingClient {
   const interceptors = sdkInterceptors(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const retries = options.retry ?? {};
   if (options.transport) {
-    return clientsFor(options.transport({ interceptors, timeoutMs }));
+    return clientsFor(retryingTransport(options.transport({ interceptors, timeoutMs }), retries));
   }
   if (!options.baseUrl) {
     throw new TypeError("createTicketingClient: baseUrl is required (for example http://127.0.0.1:50600)");
   }
-  return clientsFor(defaultTransport({ baseUrl: options.baseUrl, interceptors, timeoutMs }));
+  return clientsFor(retryingTransport(defaultTransport({ baseUrl: options.baseUrl, interceptors, timeoutMs }), retries));
 }

@@ -1,7 +1,9 @@
+import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type Interceptor, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { withIdempotencyKey } from "./idempotency.js";
 
-/** How calls are retried when the server is unavailable. */
+/** How calls are retried when the server is unavailable or an attempt ran out of time. */
 export interface RetryOptions {
   /** Attempts in all, the first one included. Default 4; 1 turns retries off. */
   maxAttempts?: number;
@@ -16,16 +18,67 @@ const RETRYABLE_LEVELS = new Set([
   MethodOptions_IdempotencyLevel.IDEMPOTENT,
 ]);
 
+const defaults = (options: RetryOptions) => ({
+  maxAttempts: Math.max(1, options.maxAttempts ?? 4),
+  initialDelayMs: options.initialDelayMs ?? 100,
+  maxDelayMs: options.maxDelayMs ?? 2000,
+});
+
+/** Exponential backoff with full jitter: a random delay up to initialDelayMs · 2^(attempt-1), capped. */
+const backoff = (o: ReturnType<typeof defaults>, attempt: number, random: () => number) =>
+  random() * Math.min(o.maxDelayMs, o.initialDelayMs * 2 ** (attempt - 1));
+
 /**
- * Retries unary calls that failed with UNAVAILABLE, with exponential backoff and full jitter.
+ * The SDK's retries, around a whole transport: unary calls of methods the proto declares NO_SIDE_EFFECTS or
+ * IDEMPOTENT are tried again on UNAVAILABLE and DEADLINE_EXCEEDED, each attempt with its own deadline (`timeoutMs`
+ * of the call or of the client), with backoff and full jitter between attempts. The idempotency key is filled in
+ * once, before the first attempt, so the server sees the same key every time and applies the change once. The
+ * caller's own AbortSignal stops the attempts and the waits. Streaming calls pass straight through.
+ */
+export function retryingTransport(
+  inner: Transport,
+  options: RetryOptions | false,
+  newKey: () => string = () => crypto.randomUUID(),
+  random: () => number = Math.random,
+): Transport {
+  const o = defaults(options === false ? { maxAttempts: 1 } : options);
+  return {
+    async unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: MessageInitShape<I>,
+      contextValues?: ContextValues,
+    ): Promise<UnaryResponse<I, O>> {
+      const message = withIdempotencyKey(method, input, newKey) ?? input;
+      const attempts = RETRYABLE_LEVELS.has(method.idempotency) ? o.maxAttempts : 1;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await inner.unary(method, signal, timeoutMs, header, message, contextValues);
+        } catch (err) {
+          const code = ConnectError.from(err).code;
+          const retryable = code === Code.Unavailable || code === Code.DeadlineExceeded;
+          if (!retryable || attempt >= attempts || signal?.aborted) throw err;
+          await sleep(backoff(o, attempt, random), signal);
+        }
+      }
+    },
+    stream(method, signal, timeoutMs, header, input, contextValues) {
+      return inner.stream(method, signal, timeoutMs, header, input, contextValues);
+    },
+  };
+}
+
+/**
+ * Retries unary calls that failed with UNAVAILABLE, with exponential backoff and full jitter, inside one call: the
+ * call's deadline covers every attempt, so an attempt that ran out of time cannot be retried.
  *
- * Only methods the proto declares idempotent are retried: reads (NO_SIDE_EFFECTS) and mutations that carry an
- * idempotency key (IDEMPOTENT). Every other error, and every streaming call, goes straight back to the caller.
+ * @deprecated The SDK's clients retry with `retryingTransport` (per-attempt deadlines, DEADLINE_EXCEEDED retried);
+ * this interceptor stays for clients built on other transports.
  */
 export function retryInterceptor(options: RetryOptions = {}, random: () => number = Math.random): Interceptor {
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
-  const initialDelayMs = options.initialDelayMs ?? 100;
-  const maxDelayMs = options.maxDelayMs ?? 2000;
+  const o = defaults(options);
   return (next) => async (req) => {
     if (req.stream || !RETRYABLE_LEVELS.has(req.method.idempotency)) {
       return next(req);
@@ -35,17 +88,17 @@ export function retryInterceptor(options: RetryOptions = {}, random: () => numbe
         return await next(req);
       } catch (err) {
         const code = ConnectError.from(err).code;
-        if (code !== Code.Unavailable || attempt >= maxAttempts || req.signal.aborted) {
+        if (code !== Code.Unavailable || attempt >= o.maxAttempts || req.signal.aborted) {
           throw err;
         }
-        const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
-        await sleep(random() * ceiling, req.signal);
+        await sleep(backoff(o, attempt, random), req.signal);
       }
     }
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise((resolve) => setTimeout(resolve, ms));
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);

@@ -1,6 +1,17 @@
-import { createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import {
+  createContextValues,
+  createRouterTransport,
+  type ConnectRouter,
+  type ContextValues,
+  type Interceptor,
+  type Transport,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import { runUnaryCall } from "@connectrpc/connect/protocol";
 import { Code, ConnectError, createTicketingClient, isConnectionFailure, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { DomainError } from "./errors.js";
+import { UnaryContext, UnaryMethods } from "./unary.js";
 
 /** A client whose every property is taken from `current()` at the time of use. */
 function lazy(current: () => TicketingClient): TicketingClient {
@@ -25,25 +36,39 @@ function lazy(current: () => TicketingClient): TicketingClient {
 
 /**
  * SDK clients one service uses to call another, with the service's own token and a deadline on every call. The
- * same generated clients serve every mode: separate processes, or all in one process over loopback.
+ * same generated clients serve every mode: separate processes, or all in one process over loopback. Given several
+ * base URLs (replicas), each call takes the next one in turn, over one client (and its connections) per URL.
  */
-export function serviceClient(baseUrl: () => string, token: () => Promise<string>, timeoutMs: number): TicketingClient {
-  let client: TicketingClient | undefined;
-  let url = "";
+export function serviceClient(
+  baseUrls: () => string | readonly string[],
+  token: () => Promise<string>,
+  timeoutMs: number,
+): TicketingClient {
+  let clients: TicketingClient[] = [];
+  let key = "";
+  let turn = 0;
   const current = () => {
-    if (!client || url !== baseUrl()) {
-      url = baseUrl();
-      client = createTicketingClient({ baseUrl: url, token, timeoutMs, protocol: "grpc" });
+    const urls = baseUrls();
+    const list = typeof urls === "string" ? [urls] : urls;
+    const listKey = list.join(",");
+    if (listKey !== key) {
+      key = listKey;
+      clients = list.map((baseUrl) => createTicketingClient({ baseUrl, token, timeoutMs, protocol: "grpc" }));
+      turn = 0;
     }
+    const client = clients[turn] as TicketingClient;
+    turn = (turn + 1) % clients.length;
     return client;
   };
   return lazy(current);
 }
 
 /**
- * SDK clients for services in this same process: the same generated clients and the same server interceptors
- * (auth, logging, error mapping), over an in-memory transport instead of a loopback socket. Built on first use,
- * when every route is registered.
+ * SDK clients for services in this same process: the same generated clients, client interceptors, server
+ * interceptors (auth, logging, error mapping) and implementations as over the network, with nothing serialized:
+ * unary calls hand the request message to the implementation and its response back to the caller by reference, so
+ * neither side may change a message after passing it on. Deadlines and cancellation work as over a socket. Streaming
+ * methods go through connect's in-memory router transport. Built on first use, when every route is registered.
  */
 export function inProcessClient(
   routes: () => ((router: ConnectRouter) => void)[],
@@ -56,15 +81,109 @@ export function inProcessClient(
     (client ??= createTicketingClient({
       token,
       timeoutMs,
-      transport: ({ interceptors }) =>
-        createRouterTransport(
-          (router) => {
-            for (const r of routes()) r(router);
-          },
-          { transport: { interceptors }, router: { interceptors: serverInterceptors } },
-        ),
+      transport: (init) => inProcessTransport(routes(), serverInterceptors, init.interceptors, init.timeoutMs),
     }));
   return lazy(current);
+}
+
+/** A Transport that runs the client interceptors, then the server's dispatcher, in this process. */
+export function inProcessTransport(
+  routes: readonly ((router: ConnectRouter) => void)[],
+  serverInterceptors: Interceptor[],
+  clientInterceptors: Interceptor[],
+  defaultTimeoutMs: number | undefined,
+): Transport {
+  const methods = new UnaryMethods(serverInterceptors);
+  const recorder = methods.recorder();
+  for (const r of routes) r(recorder);
+  let viaRouter: Transport | undefined;
+  const router = () =>
+    (viaRouter ??= createRouterTransport(
+      (r) => {
+        for (const route of routes) route(r);
+      },
+      {
+        transport: { interceptors: clientInterceptors, ...(defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs }) },
+        router: { interceptors: serverInterceptors },
+      },
+    ));
+
+  return {
+    unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: MessageInitShape<I>,
+      contextValues?: ContextValues,
+    ): Promise<UnaryResponse<I, O>> {
+      const path = `/${method.parent.typeName}/${method.name}`;
+      const target = methods.get(path);
+      // Registered with options of its own, or not at all: connect's router knows what to answer.
+      if (target === undefined) return router().unary(method, signal, timeoutMs, header, input, contextValues);
+      // The same rule as connect's transports: no timeout means the default, zero or less means none.
+      const deadlineMs = timeoutMs === undefined ? defaultTimeoutMs : timeoutMs <= 0 ? undefined : timeoutMs;
+      return runUnaryCall<I, O>({
+        interceptors: clientInterceptors,
+        ...(signal === undefined ? {} : { signal }),
+        ...(deadlineMs === undefined ? {} : { timeoutMs: deadlineMs }),
+        req: {
+          stream: false,
+          service: method.parent,
+          method,
+          requestMethod: "POST",
+          url: `in-process://${path}`,
+          header: new Headers(header),
+          contextValues: contextValues ?? createContextValues(),
+          message: input,
+        },
+        next: async (req) => {
+          const ctx = new UnaryContext({
+            method: target,
+            protocolName: "connect",
+            url: req.url,
+            requestHeader: req.header,
+            timeoutMs: deadlineMs,
+            signal: req.signal,
+          });
+          const res = await untilAborted(methods.invoke(target, ctx, req.message as MessageShape<DescMessage>), req.signal, ctx);
+          ctx.abort();
+          return res as unknown as UnaryResponse<I, O>;
+        },
+      });
+    },
+    stream(method, signal, timeoutMs, header, input, contextValues) {
+      return router().stream(method, signal, timeoutMs, header, input, contextValues);
+    },
+  };
+}
+
+/**
+ * Settles with `work`, or rejects as soon as `signal` aborts (deadline, caller's cancel): a handler that ignores its
+ * signal must not hold the caller past its deadline. Its late result is dropped.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, ctx: UnaryContext): Promise<T> {
+  if (signal.aborted) {
+    ctx.abort(signal.reason);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      ctx.abort(signal.reason);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ describe("loadConfig", () => {
     const config = loadConfig({});
     expect(config.databaseUrls.booking).toBeUndefined();
     expect(config.holdTtlSeconds).toBe(900);
-    expect(config.serviceUrls.booking).toBe("http://127.0.0.1:50610");
+    expect(config.serviceUrls.booking).toEqual(["http://127.0.0.1:50610"]);
     expect(config.kafkaBrokers).toEqual([]);
   });
 
@@ -40,6 +40,30 @@ describe("loadConfig", () => {
       expect(message).toContain(name);
     }
     expect(message).not.toContain("hunter2");
+  });
+
+  it("reads a comma-separated list of replica URLs per service, checking each", () => {
+    const config = loadConfig({
+      TICKETING_BOOKING_URL: "http://booking-1:50610, http://booking-2:50610,https://booking-3",
+      TICKETING_EVENT_URL: "http://event:50600",
+    });
+    expect(config.serviceUrls.booking).toEqual(["http://booking-1:50610", "http://booking-2:50610", "https://booking-3"]);
+    expect(config.serviceUrls.event).toEqual(["http://event:50600"]);
+    expect(config.serviceUrls.checkout).toEqual(["http://127.0.0.1:50620"]);
+
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return "";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(problems({ TICKETING_BOOKING_URL: "http://booking-1:50610,ftp://booking-2" })).toContain(
+      'TICKETING_BOOKING_URL: "ftp://booking-2" is not a http: or https: URL',
+    );
+    expect(problems({ TICKETING_BOOKING_URL: "http://booking-1:50610,,http://booking-2" })).toContain("TICKETING_BOOKING_URL: empty entry");
+    expect(problems({ TICKETING_CHECKOUT_URL: "not a url" })).toContain("TICKETING_CHECKOUT_URL");
   });
 
   it("parses durations and redacts URLs", () => {

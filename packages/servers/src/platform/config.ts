@@ -26,9 +26,9 @@ export interface Config {
   dbPoolSize: number;
   /** HS256 secret for JWTs; undefined only in embedded mode, where one is generated. */
   jwtSecret: string | undefined;
-  /** Base URLs other services are reached at. */
-  serviceUrls: Record<ServiceName, string>;
-  /** Deadline of a call to another service, in milliseconds. */
+  /** Base URLs each other service is reached at: one, or several replicas that calls are spread over. */
+  serviceUrls: Record<ServiceName, readonly string[]>;
+  /** Deadline of one attempt of a call to another service, in milliseconds. */
   rpcTimeoutMs: number;
   /** How long a hold lasts unless the request says otherwise, in seconds. */
   holdTtlSeconds: number;
@@ -75,8 +75,8 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_DATA_DIR", default: "(in memory)", description: "embedded mode: directory PGlite keeps its data in; the signing secret is kept beside it (DIR.jwt-secret) so tokens survive restarts" },
   { name: "TICKETING_DB_POOL_SIZE", default: "10", description: "connections per service pool" },
   { name: "TICKETING_JWT_SECRET", default: "(generated in embedded mode)", description: "HS256 secret, at least 32 characters; required with a real database" },
-  { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL)" },
-  { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one call to another service" },
+  { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL); a comma-separated list of replicas spreads the calls over them in turn" },
+  { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one attempt of a call to another service (idempotent calls are tried up to 4 times on UNAVAILABLE or DEADLINE_EXCEEDED)" },
   { name: "TICKETING_HOLD_TTL", default: "15m", description: "how long stock is held for an unpaid order (s, m or h suffix)" },
   { name: "TICKETING_EXPIRY_CRON", default: "*/2 * * * * *", description: "cron pattern (with seconds) of the hold-expiry sweep" },
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
@@ -118,7 +118,9 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const url = (name: string, fallback: string | undefined, schemes: string[]): string | undefined => {
     const raw = read(name) ?? fallback;
-    if (raw === undefined) return undefined;
+    return raw === undefined ? undefined : checkUrl(name, raw, schemes);
+  };
+  const checkUrl = (name: string, raw: string, schemes: string[]): string | undefined => {
     try {
       const parsed = new URL(raw);
       if (!schemes.includes(parsed.protocol)) throw new Error("scheme");
@@ -136,12 +138,21 @@ export function loadConfig(env: Env = process.env): Config {
 
   const host = read("TICKETING_HOST") ?? "127.0.0.1";
   const port = read("TICKETING_PORT") === undefined ? undefined : int("TICKETING_PORT", 0, 0, 65535);
+  const urlList = (name: string, fallback: string): string[] => {
+    const raw = read(name) ?? fallback;
+    const urls: string[] = [];
+    for (const entry of raw.split(",").map((u) => u.trim())) {
+      if (entry === "") {
+        problems.push(`${name}: empty entry in "${redact(raw)}" (a comma-separated list of http or https URLs)`);
+        continue;
+      }
+      if (checkUrl(name, entry, ["http:", "https:"]) !== undefined) urls.push(entry);
+    }
+    return urls;
+  };
   const serviceUrls = Object.fromEntries(
-    SERVICE_NAMES.map((s) => [
-      s,
-      url(`TICKETING_${s.toUpperCase()}_URL`, `http://127.0.0.1:${DEFAULT_PORTS[s]}`, ["http:", "https:"]) ?? "",
-    ]),
-  ) as Record<ServiceName, string>;
+    SERVICE_NAMES.map((s) => [s, urlList(`TICKETING_${s.toUpperCase()}_URL`, `http://127.0.0.1:${DEFAULT_PORTS[s]}`)]),
+  ) as Record<ServiceName, string[]>;
 
   const jwtSecret = read("TICKETING_JWT_SECRET");
   if (jwtSecret !== undefined && jwtSecret.length < 32) {

@@ -44,39 +44,59 @@ export function toConnectError(err: DomainError): ConnectError {
 }
 
 /**
- * The outermost server interceptor: gives every request an id (kept from `x-request-id` if the client sent one),
- * logs one line per call (method, code, duration; never bodies), and is the ONE place errors are mapped: domain
- * errors to their gRPC code, ConnectErrors as they are, anything else to INTERNAL with the stack logged.
+ * The outermost server interceptor: gives every request an id (kept from `x-request-id` if the client sent one, and
+ * sent back on answers and errors), and is the ONE place errors are mapped: domain errors to their gRPC code,
+ * ConnectErrors as they are, anything else to INTERNAL with the stack logged. Successful calls are logged at debug
+ * only (method, code, duration; never bodies); nothing is built for that log unless debug is enabled, because this
+ * runs on every call. Refusals are logged at info with their code, unexpected errors at error.
  */
 export function observabilityInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     const requestId = req.header.get("x-request-id") || randomUUID();
-    const method = `${req.service.typeName}/${req.method.name}`;
-    const log = logger.child({ requestId, method });
     const started = performance.now();
     try {
       const res = await next(req);
       res.header.set("x-request-id", requestId);
-      if (!res.stream) {
-        log.info({ code: "ok", ms: elapsed(started) }, "rpc");
+      if (res.stream) {
+        return { ...res, message: mapStreamErrors(res.message, logger, req, requestId, started) };
       }
-      return res.stream ? { ...res, message: mapStreamErrors(res.message, log, started) } : res;
+      if (logger.isLevelEnabled("debug")) {
+        logger.debug({ requestId, method: methodName(req), code: "ok", ms: elapsed(started) }, "rpc");
+      }
+      return res;
     } catch (err) {
-      throw mapError(err, log, started, requestId);
+      throw mapError(err, logger.child({ requestId, method: methodName(req) }), started, requestId);
     }
   };
 }
 
-async function* mapStreamErrors<T>(stream: AsyncIterable<T>, log: Logger, started: number): AsyncIterable<T> {
+const methodName = (req: { service: { typeName: string }; method: { name: string } }) => `${req.service.typeName}/${req.method.name}`;
+
+async function* mapStreamErrors<T>(
+  stream: AsyncIterable<T>,
+  logger: Logger,
+  req: { service: { typeName: string }; method: { name: string } },
+  requestId: string,
+  started: number,
+): AsyncIterable<T> {
   try {
     yield* stream;
-    log.info({ code: "ok", ms: elapsed(started) }, "rpc stream ended");
+    if (logger.isLevelEnabled("debug")) {
+      logger.debug({ requestId, method: methodName(req), code: "ok", ms: elapsed(started) }, "rpc stream ended");
+    }
   } catch (err) {
-    throw mapError(err, log, started, undefined);
+    throw mapError(err, logger.child({ requestId, method: methodName(req) }), started, requestId);
   }
 }
 
-function mapError(err: unknown, log: Logger, started: number, requestId: string | undefined): ConnectError {
+function mapError(err: unknown, log: Logger, started: number, requestId: string): ConnectError {
+  const mapped = classify(err, log, started, requestId);
+  // The id travels with the error (as trailer metadata), so a client can quote it when it reports a failure.
+  mapped.metadata.set("x-request-id", requestId);
+  return mapped;
+}
+
+function classify(err: unknown, log: Logger, started: number, requestId: string): ConnectError {
   if (err instanceof DomainError) {
     const mapped = toConnectError(err);
     log.info({ code: Code[mapped.code], ms: elapsed(started), error: err.message }, "rpc");
@@ -86,12 +106,12 @@ function mapError(err: unknown, log: Logger, started: number, requestId: string 
     const level = err.code === Code.Internal || err.code === Code.Unknown ? "error" : "info";
     log[level]({ code: Code[err.code], ms: elapsed(started), error: err.rawMessage }, "rpc");
     if (err.code === Code.Unknown) {
-      return new ConnectError(`internal error${requestId ? ` (request ${requestId})` : ""}`, Code.Internal);
+      return new ConnectError(`internal error (request ${requestId})`, Code.Internal);
     }
     return err;
   }
   log.error({ err, code: "Internal", ms: elapsed(started) }, "unexpected error");
-  return new ConnectError(`internal error${requestId ? ` (request ${requestId})` : ""}`, Code.Internal);
+  return new ConnectError(`internal error (request ${requestId})`, Code.Internal);
 }
 
 const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;

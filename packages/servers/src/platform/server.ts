@@ -3,8 +3,10 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { grpcUnaryHandler } from "./grpc-unary.js";
 import type { HealthState } from "./health.js";
 import type { Logger } from "./logger.js";
+import { UnaryMethods } from "./unary.js";
 
 /** The HTTP/2 connection preface starts with these bytes; anything else is treated as HTTP/1.1. */
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0");
@@ -16,7 +18,11 @@ export interface RpcServerOptions {
   logger: Logger;
   /** Prometheus text for GET /metrics. */
   metrics?: () => Promise<string>;
+  /** Largest request message accepted, in bytes, by every protocol; a larger one is RESOURCE_EXHAUSTED. Default 4 MiB. */
+  maxRequestBytes?: number;
 }
+
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface RpcServer {
   /** The address actually bound (port 0 picks a free one). */
@@ -31,11 +37,17 @@ export interface RpcServer {
  * gRPC-web over HTTP/1.1 for browsers and curl. The first bytes of each connection decide which server gets it.
  * GET /healthz (alive) and /readyz (serving) answer plain HTTP on the same port for probes, and GET /metrics the
  * Prometheus text of `options.metrics`.
+ *
+ * gRPC unary calls over HTTP/2 take a fast path (grpc-unary.ts) through the same interceptors and implementations;
+ * every other request is connect-node's, as is any stream the fast path declines.
  */
 export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const unary = new UnaryMethods(options.interceptors);
   const rpc = connectNodeAdapter({
-    routes: options.routes,
+    routes: (router) => options.routes(unary.recorder(router)),
     interceptors: options.interceptors,
+    readMaxBytes: maxRequestBytes,
     // Connect GET requests let browsers cache NO_SIDE_EFFECTS reads.
     requireConnectProtocolHeader: false,
   });
@@ -64,7 +76,14 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
     rpc(req as http.IncomingMessage, res as http.ServerResponse);
   };
 
-  const h2 = http2.createServer({}, handler);
+  // Streams arrive on `h2`, which has no 'request' listener and so builds no compat objects; those the fast path
+  // declines are replayed on `compat`, whose 'request' listener makes Node wrap them for connect as usual.
+  const fast = grpcUnaryHandler(unary, maxRequestBytes);
+  const compat = http2.createServer({}, handler);
+  const h2 = http2.createServer({});
+  h2.on("stream", (stream, headers, flags, rawHeaders) => {
+    if (!fast(stream, headers)) compat.emit("stream", stream, headers, flags, rawHeaders);
+  });
   const h1 = http.createServer(handler);
   h1.keepAliveTimeout = 5_000;
   const sockets = new Set<net.Socket>();

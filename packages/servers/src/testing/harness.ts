@@ -85,6 +85,8 @@ export interface TestPlatformOptions {
   services?: readonly RunnableService[];
   db?: TestDatabase;
   extra?: Partial<PlatformOptions>;
+  /** Level of the captured logs; successful calls are logged at debug only. Default info. */
+  logLevel?: string;
 }
 
 /** Starts a platform on a fresh (or given) database with a known JWT secret and quiet logs. */
@@ -100,7 +102,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...options.env,
   });
   const logs = new LogCapture();
-  const logger = pino({ level: "info" }, logs.stream);
+  const logger = pino({ level: options.logLevel ?? "info" }, logs.stream);
   const platform = await startPlatform({
     services: options.services ?? RUNNABLE,
     config,
