@@ -1,4 +1,5 @@
-import { createClient, createRouterTransport, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import { ConnectError, createClient, createRouterTransport, type ConnectRouter, type HandlerContext, type Transport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderStatus, CheckoutService } from "./gen/ticketing/checkout/v1/checkout_pb.js";
 import { EventService } from "./gen/ticketing/event/v1/event_pb.js";
@@ -117,5 +118,39 @@ describe("retries over a custom transport", () => {
       .catch((e: unknown) => e);
     expect(toTicketingError(err).code).toBe(Code.DeadlineExceeded);
     expect(server.calls).toHaveLength(3);
+  });
+});
+
+describe("a connection lost under the call", () => {
+  const reset = () =>
+    new ConnectError("read ECONNRESET", Code.Aborted, undefined, undefined, Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+  /** A transport whose first `failures` unary calls die with a connection reset, then answer. */
+  const flaky = (failures: number) => {
+    const keys: string[] = [];
+    const transport = (): Transport => ({
+      async unary(method, _signal, _timeoutMs, _header, input) {
+        keys.push((input as { idempotencyKey?: string }).idempotencyKey ?? "");
+        if (keys.length <= failures) throw reset();
+        return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: create(method.output, { order: { id: "placed" } } as never) } as never;
+      },
+      stream: () => Promise.reject(new Error("unused")),
+    });
+    return { keys, transport };
+  };
+
+  it("is retried with the same idempotency key, and the caller gets the answer", async () => {
+    const server = flaky(2);
+    const client = createTicketingClient({ retry: fast, transport: server.transport });
+    const { order } = await client.checkout.placeOrder({});
+    expect(order?.id).toBe("placed");
+    expect(server.keys).toHaveLength(3);
+    expect(new Set(server.keys).size).toBe(1);
+  });
+
+  it("reaches the caller as UNAVAILABLE once the attempts are spent, never ABORTED", async () => {
+    const server = flaky(10);
+    const err = await createTicketingClient({ retry: fast, transport: server.transport }).checkout.placeOrder({}).catch((e: unknown) => e);
+    expect(toTicketingError(err).code).toBe(Code.Unavailable);
+    expect(server.keys).toHaveLength(3);
   });
 });

@@ -2,6 +2,7 @@ import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/p
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ContextValues, type Interceptor, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { withIdempotencyKey } from "./idempotency.js";
+import { isConnectionFailure } from "./errors.js";
 
 /** How calls are retried when the server is unavailable or an attempt ran out of time. */
 export interface RetryOptions {
@@ -57,9 +58,13 @@ export function retryingTransport(
         try {
           return await inner.unary(method, signal, timeoutMs, header, message, contextValues);
         } catch (err) {
-          const code = ConnectError.from(err).code;
+          if (signal?.aborted) throw err;
+          // A connection that failed under the call (the server died or restarted) is UNAVAILABLE, however the
+          // transport labelled it: the call may or may not have been applied, and the same key makes a retry safe.
+          const failure = isConnectionFailure(err) ? asUnavailable(err as ConnectError) : err;
+          const code = ConnectError.from(failure).code;
           const retryable = code === Code.Unavailable || code === Code.DeadlineExceeded;
-          if (!retryable || attempt >= attempts || signal?.aborted) throw err;
+          if (!retryable || attempt >= attempts) throw failure;
           await sleep(backoff(o, attempt, random), signal);
         }
       }
@@ -68,6 +73,11 @@ export function retryingTransport(
       return inner.stream(method, signal, timeoutMs, header, input, contextValues);
     },
   };
+}
+
+function asUnavailable(err: ConnectError): ConnectError {
+  if (err.code === Code.Unavailable) return err;
+  return new ConnectError(`connection lost: ${err.rawMessage}`, Code.Unavailable, err.metadata, undefined, err);
 }
 
 /**

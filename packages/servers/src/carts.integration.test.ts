@@ -1,4 +1,5 @@
-import { Code, toTicketingError } from "@ticketing/sdk";
+import { Code, checkout, createTicketingClient, toTicketingError } from "@ticketing/sdk";
+import pg from "pg";
 import { sql } from "kysely";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,6 +106,54 @@ describe("deadlines", () => {
     expect((await t.admin.bookings.getStock({ ticketId: ticketIds[0]! })).stock).toMatchObject({ held: 0, available: 10 });
     const { rows } = await sql`select 1 from booking.outbox where key = ${orderId}`.execute(t.platform.orms.booking!.em.getKysely());
     expect(rows).toEqual([]);
+  });
+
+  it("a PlaceOrder whose first attempt runs out of time is retried with the same key and gets the order that was placed", async () => {
+    const { ticketIds } = await createEventWith(t.admin, 10);
+    const ticketId = ticketIds[0]!;
+    const token = await t.platform.tokens.mint({ sub: "nell", role: "customer" });
+    const nell = createTicketingClient({ baseUrl: t.platform.url, token, timeoutMs: 1000, retry: { maxAttempts: 4, initialDelayMs: 50 } });
+    await nell.checkout.addToCart({ ticketId, quantity: 2 });
+
+    // The stock row is locked for 1.5 s, so booking's hold waits behind it and the first attempt's deadline passes.
+    const blocker = new pg.Client({ connectionString: t.db.url });
+    await blocker.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("select * from booking.stock where ticket_id = $1 for update", [ticketId]);
+      const unlocked = new Promise((r) => setTimeout(r, 1500)).then(() => blocker.query("commit"));
+      const started = Date.now();
+      const { order } = await nell.checkout.placeOrder({});
+      await unlocked;
+      expect(Date.now() - started).toBeGreaterThan(1000);
+      expect(order!.status).toBe(checkout.OrderStatus.PENDING_PAYMENT);
+      expect((await nell.checkout.listOrders({})).orders.map((o) => o.id)).toEqual([order!.id]);
+      expect((await t.admin.bookings.getStock({ ticketId })).stock).toMatchObject({ held: 2, available: 8 });
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  it("an internal call that runs out of time is DEADLINE_EXCEEDED, not UNAVAILABLE, and leaves the order to a retry", async () => {
+    const { ticketIds } = await createEventWith(t.admin, 10);
+    const ticketId = ticketIds[0]!;
+    const token = await t.platform.tokens.mint({ sub: "otto", role: "customer" });
+    const otto = createTicketingClient({ baseUrl: t.platform.url, token, timeoutMs: 700, retry: false });
+    await otto.checkout.addToCart({ ticketId, quantity: 1 });
+    const blocker = new pg.Client({ connectionString: t.db.url });
+    await blocker.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("select * from booking.stock where ticket_id = $1 for update", [ticketId]);
+      const err = toTicketingError(await otto.checkout.placeOrder({ idempotencyKey: "otto-1" }).catch((e: unknown) => e));
+      expect(err.code).toBe(Code.DeadlineExceeded);
+      await blocker.query("commit");
+      const { order } = await otto.checkout.placeOrder({ idempotencyKey: "otto-1" });
+      expect(order!.status).toBe(checkout.OrderStatus.PENDING_PAYMENT);
+      expect((await otto.checkout.listOrders({})).orders).toHaveLength(1);
+    } finally {
+      await blocker.end();
+    }
   });
 
   it("a PlaceOrder past its caller's deadline writes nothing and keeps the cart", async () => {
