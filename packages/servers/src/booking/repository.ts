@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { Em } from "../platform/db.js";
+import { prepared, type Em } from "../platform/db.js";
 import type { BookingRecord, BookingStatus, EndedStatus, StockRecord } from "./domain/booking.js";
 
 // The driver hands timestamps over as strings (MikroORM's type parsers); the mappers turn them into Dates.
@@ -144,12 +144,12 @@ export async function holdBatch(
   type: string,
 ): Promise<BatchOutcome[]> {
   const lines = orders.flatMap((o, i) => o.lines.map((l) => ({ ...l, order: i + 1 })));
-  const { rows } = await sql<{ order_index: number; outcome: string; short_ticket: string | null; short_available: number | null }>`
+  const rows = await prepared(em, sql<{ order_index: number; outcome: string; short_ticket: string | null; short_available: number | null }>`
     select * from booking.hold_batch(
       ${orders.map((o) => o.orderId)}::uuid[], ${orders.map((o) => o.expiresAt)}::timestamptz[],
       ${orders.map((o) => o.eventId)}::uuid[], ${orders.map((o) => Buffer.from(o.payload))}::bytea[],
       ${lines.map((l) => l.order)}::int[], ${lines.map((l) => l.ticketId)}::uuid[], ${lines.map((l) => l.quantity)}::int[],
-      ${lines.map((l) => l.bookingId)}::uuid[], ${now}::timestamptz, ${bucket}::int, ${topic}, ${type})`.execute(db(em));
+      ${lines.map((l) => l.bookingId)}::uuid[], ${now}::timestamptz, ${bucket}::int, ${topic}, ${type})`);
   const outcomes: BatchOutcome[] = orders.map(() => ({ outcome: "missing" }));
   for (const r of rows) {
     const i = r.order_index - 1;

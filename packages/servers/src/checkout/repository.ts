@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { BusMessage } from "../platform/bus.js";
-import type { Em } from "../platform/db.js";
+import { prepared, type Em } from "../platform/db.js";
 import type { FailureKind, OrderLine, OrderSnapshot, OrderStatus } from "./domain/order.js";
 
 type Db = Kysely<unknown>;
@@ -98,21 +98,21 @@ export async function changeCart(
   change: { userId: string; operation: string; key: string; line: OrderLine; set: boolean; maxLines: number; maxQuantity: number },
 ): Promise<CartLine[]> {
   const { line } = change;
-  const { rows } = await sql<CartRow>`
+  const rows = await prepared(em, sql<CartRow>`
     select ticket_id, event_id, ticket_name, quantity, unit_price_minor::text, currency, added_at, updated_at
     from checkout.change_cart(${change.userId}, ${change.operation}, ${change.key}, ${line.ticketId}::uuid, ${line.eventId}::uuid,
       ${line.ticketName}, ${line.quantity}, ${line.unitPriceMinor.toString()}::bigint, ${line.currency}, ${change.set},
-      ${change.maxLines}, ${change.maxQuantity}, ${new Date()}::timestamptz)`.execute(db(em));
+      ${change.maxLines}, ${change.maxQuantity}, ${new Date()}::timestamptz)`);
   return rows.map(toCartLine);
 }
 
 /** The user's cart and, in the same round trip, the id of the order already placed with this key (if any). */
 export async function cartAndKeyedOrder(em: Em, userId: string, key: string): Promise<{ orderId: string | undefined; cart: CartLine[] }> {
-  const { rows } = await sql<Partial<CartRow> & { keyed: string | null }>`
+  const rows = await prepared(em, sql<Partial<CartRow> & { keyed: string | null }>`
     select k.keyed, c.ticket_id, c.event_id, c.ticket_name, c.quantity, c.unit_price_minor::text, c.currency, c.added_at, c.updated_at
     from (select (select id from checkout."order" where user_id = ${userId} and idempotency_key = ${key}) as keyed) k
     left join checkout.cart_item c on c.user_id = ${userId}
-    order by c.added_at, c.ticket_id`.execute(db(em));
+    order by c.added_at, c.ticket_id`);
   return {
     orderId: rows[0]?.keyed ?? undefined,
     cart: rows.filter((r) => r.ticket_id).map((r) => toCartLine(r as CartRow)),
@@ -125,12 +125,12 @@ export async function cartAndKeyedOrder(em: Em, userId: string, key: string): Pr
  */
 export async function recordOrder(em: Em, order: OrderSnapshot, key: string): Promise<void> {
   const items = order.items;
-  await sql`
+  await prepared(em, sql`
     select checkout.record_order(${order.id}::uuid, ${order.userId}, ${key}, ${order.totalMinor.toString()}::bigint,
       ${order.currency}, ${order.createdAt}::timestamptz,
       ${items.map((i) => i.ticketId)}::uuid[], ${items.map((i) => i.eventId)}::uuid[], ${items.map((i) => i.ticketName)}::text[],
       ${items.map((i) => i.quantity)}::int[], ${items.map((i) => i.unitPriceMinor.toString())}::bigint[],
-      ${items.map((i) => i.currency)}::text[])`.execute(db(em));
+      ${items.map((i) => i.currency)}::text[])`);
 }
 
 const outboxRow = (event: BusMessage) =>
@@ -138,7 +138,7 @@ const outboxRow = (event: BusMessage) =>
 
 /** PLACING → PENDING_PAYMENT with the holds' expiry, and its PLACED event, in one statement. False if the order had moved on. */
 export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage): Promise<boolean> {
-  const { rows } = await sql<{ id: string }>`
+  const rows = await prepared(em, sql<{ id: string }>`
     with moved as (
       update checkout."order" set status = 'PENDING_PAYMENT', expires_at = ${order.expiresAt}::timestamptz, updated_at = ${order.updatedAt}::timestamptz
       where id = ${order.id}::uuid and status = 'PLACING'
@@ -146,7 +146,7 @@ export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage
     )
     insert into checkout.outbox (event_id, topic, key, type, payload)
     select ${outboxRow(event)} from moved
-    returning key as id`.execute(db(em));
+    returning key as id`);
   return rows.length === 1;
 }
 
@@ -155,7 +155,7 @@ export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage
  * past `maxQuantity`), and its FAILED event, in one statement. False if the order had moved on.
  */
 export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessage, maxQuantity: number): Promise<boolean> {
-  const { rows } = await sql<{ id: string }>`
+  const rows = await prepared(em, sql<{ id: string }>`
     with failed as (
       update checkout."order" set status = 'FAILED', status_reason = ${order.statusReason}, failure_kind = ${order.failureKind},
         updated_at = ${order.updatedAt}::timestamptz
@@ -173,7 +173,7 @@ export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessag
     )
     insert into checkout.outbox (event_id, topic, key, type, payload)
     select ${outboxRow(event)} from failed
-    returning key as id`.execute(db(em));
+    returning key as id`);
   return rows.length === 1;
 }
 

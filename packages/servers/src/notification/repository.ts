@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { Em } from "../platform/db.js";
+import { prepared, type Em } from "../platform/db.js";
 
 type Db = Kysely<unknown>;
 const db = (em: Em): Db => em.getKysely() as unknown as Db;
@@ -59,12 +59,12 @@ const toRecord = (r: Row): NotificationRecord => ({
 
 /** Stores a notification unless one exists for the same source event; true when this call stored it. */
 export async function insertOnce(em: Em, n: Omit<NotificationRecord, "attempts" | "lastError" | "createdAt" | "deliveredAt" | "deliveryStatus">): Promise<boolean> {
-  const { rows } = await sql`
+  const rows = await prepared(em, sql`
     insert into notification.notification
       (id, source_event_id, order_id, user_id, order_event_type, channel, delivery_status, subject, body, payload)
     values (${n.id}::uuid, ${n.sourceEventId}::uuid, ${n.orderId}::uuid, ${n.userId}, ${n.orderEventType}, ${n.channel},
             'PENDING', ${n.subject}, ${n.body}, ${Buffer.from(n.payload)})
-    on conflict (source_event_id) do nothing returning id`.execute(db(em));
+    on conflict (source_event_id) do nothing returning id`);
   return rows.length === 1;
 }
 
@@ -73,7 +73,7 @@ export async function insertOnce(em: Em, n: Omit<NotificationRecord, "attempts" 
  * row for `leaseSeconds`, in one statement with SKIP LOCKED, so several workers never deliver the same attempt.
  */
 export async function claimDue(em: Em, limit: number, leaseSeconds: number): Promise<NotificationRecord[]> {
-  const { rows } = await sql<Row>`
+  const rows = await prepared(em, sql<Row>`
     update notification.notification n
     set attempts = n.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
     where n.id in (
@@ -81,7 +81,7 @@ export async function claimDue(em: Em, limit: number, leaseSeconds: number): Pro
       where delivery_status = 'PENDING' and next_attempt_at <= now()
       order by next_attempt_at, id limit ${limit} for update skip locked
     )
-    returning n.*`.execute(db(em));
+    returning n.*`);
   return rows.map(toRecord).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
@@ -95,7 +95,7 @@ export interface AttemptOutcome {
 /** Records the outcome of one delivery attempt each for a batch of notifications, and their delivery log, in one statement. */
 export async function recordAttempts(em: Em, attempts: readonly AttemptOutcome[]): Promise<void> {
   if (attempts.length === 0) return;
-  await sql`
+  await prepared(em, sql`
     with o as (
       select * from unnest(${attempts.map((a) => a.notification.id)}::uuid[], ${attempts.map((a) => a.notification.attempts)}::int[],
                            ${attempts.map((a) => a.outcome)}::text[], ${attempts.map((a) => a.detail.slice(0, 2000))}::text[],
@@ -111,7 +111,7 @@ export async function recordAttempts(em: Em, attempts: readonly AttemptOutcome[]
       returning n.id
     )
     insert into notification.delivery_attempt (notification_id, attempt, outcome, detail)
-    select id, attempt, outcome, detail from o`.execute(db(em));
+    select id, attempt, outcome, detail from o`);
 }
 
 /** The buyer the order's notifications are for, if it has any. */

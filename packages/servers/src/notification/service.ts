@@ -7,6 +7,9 @@ import { PermanentDeliveryError, type Channel } from "./channels.js";
 import { render, type OrderEventKind, type OrderFacts } from "./domain/templates.js";
 import * as repo from "./repository.js";
 
+/** The least time between two delivery passes while notifications keep arriving. */
+const PASS_INTERVAL_MS = 25;
+
 /** An order event as the notification service needs it. */
 export interface OrderChange {
   eventId: string;
@@ -23,6 +26,7 @@ export class NotificationService {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  #lastPass = 0;
 
   private readonly em: Em;
 
@@ -82,7 +86,15 @@ export class NotificationService {
   wake(): void {
     if (this.#stopped) return;
     if (this.#running) this.#again = true;
-    else this.#schedule(0, 1000);
+    else this.#schedule(this.#pause(), 1000);
+  }
+
+  /**
+   * Under load every stored notification wakes the worker; passes at most every PASS_INTERVAL_MS let each claim
+   * take a batch instead of one row (a claim costs about the same for one row as for two hundred).
+   */
+  #pause(): number {
+    return Math.max(0, this.#lastPass + PASS_INTERVAL_MS - Date.now());
   }
 
   async stop(): Promise<void> {
@@ -95,6 +107,7 @@ export class NotificationService {
   #schedule(ms: number, pollMs: number): void {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
+      this.#lastPass = Date.now();
       this.#running = this.deliverDue()
         .then(() => undefined)
         .catch((err: unknown) => this.logger.error({ err }, "notification delivery pass failed"))
@@ -103,7 +116,7 @@ export class NotificationService {
           if (this.#stopped) return;
           const again = this.#again;
           this.#again = false;
-          this.#schedule(again ? 0 : pollMs, pollMs);
+          this.#schedule(again ? this.#pause() : pollMs, pollMs);
         });
     }, ms);
     this.#timer.unref();
@@ -114,7 +127,7 @@ export class NotificationService {
    * then its outcomes are recorded in one statement (a crash in between redelivers the batch once its lease ends:
    * delivery is at least once, as the channels document).
    */
-  async deliverDue(batch = 50): Promise<number> {
+  async deliverDue(batch = 200): Promise<number> {
     let attempted = 0;
     for (;;) {
       const due = await repo.claimDue(this.em, batch, 60);

@@ -131,7 +131,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     for (const name of services) {
       const url = config.databaseUrls[name] ?? (pg as EmbeddedPostgres).url;
       const pool = embedded ? Math.min(config.dbPoolSize, 3) : config.dbPoolSize;
-      const orm = await openOrm(SCHEMAS[name], url, pool, logger);
+      const orm = await openOrm(SCHEMAS[name], url, pool, logger, config.databaseUrls[name] === undefined);
       cleanup.push(() => orm.close());
       if (embedded || options.migrate) {
         const applied = await migrate(orm, SCHEMAS[name]);
