@@ -86,9 +86,11 @@ describe("exactly one notification per order change, through a crash of the cons
     const { ticketIds } = await createEventWith(shop.admin, 500);
     const first = startNotifier();
 
-    // Orders keep coming while the notifier is killed and restarted.
+    // Orders keep coming while the notifier is killed and restarted. Paced, so the stream outlasts the moment of the
+    // kill: unpaced, the services place all 40 orders (and the notifier stores all 80 events) before it lands.
     const producing = (async () => {
       for (let i = 0; i < 40; i++) {
+        await new Promise((r) => setTimeout(r, 25));
         const buyer = shop.customer(`crash-${i}`);
         await buyer.checkout.addToCart({ ticketId: ticketIds[0]!, quantity: 1 });
         const { order } = await buyer.checkout.placeOrder({});

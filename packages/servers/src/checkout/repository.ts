@@ -106,31 +106,65 @@ export async function changeCart(
   return rows.map(toCartLine);
 }
 
-/** The user's cart and, in the same round trip, the id of the order already placed with this key (if any). */
-export async function cartAndKeyedOrder(em: Em, userId: string, key: string): Promise<{ orderId: string | undefined; cart: CartLine[] }> {
-  const rows = await prepared(em, sql<Partial<CartRow> & { keyed: string | null }>`
-    select k.keyed, c.ticket_id, c.event_id, c.ticket_name, c.quantity, c.unit_price_minor::text, c.currency, c.added_at, c.updated_at
-    from (select (select id from checkout."order" where user_id = ${userId} and idempotency_key = ${key}) as keyed) k
-    left join checkout.cart_item c on c.user_id = ${userId}
-    order by c.added_at, c.ticket_id`);
-  return {
-    orderId: rows[0]?.keyed ?? undefined,
-    cart: rows.filter((r) => r.ticket_id).map((r) => toCartLine(r as CartRow)),
-  };
-}
+/** What checkout.place_from_cart did. */
+export type PlaceOutcome =
+  | { outcome: "existing"; orderId: string }
+  | { outcome: "empty" }
+  | { outcome: "currencies"; currencies: string[] }
+  | { outcome: "sold_out"; lines: { ticketId: string; quantity: number }[] }
+  | { outcome: "placed"; lines: OrderLine[] };
 
 /**
- * Records the order as PLACING and takes exactly its quantities out of the cart, in one transaction under the cart's
- * lock. Throws SQLSTATE TKKEY when an order with this key exists, TKCHG when the cart no longer holds the lines.
+ * Records the cart as a PLACING order in one round trip (see checkout.place_from_cart), or says why not. Lines come
+ * priced as the cart holds them.
  */
-export async function recordOrder(em: Em, order: OrderSnapshot, key: string): Promise<void> {
-  const items = order.items;
-  await prepared(em, sql`
-    select checkout.record_order(${order.id}::uuid, ${order.userId}, ${key}, ${order.totalMinor.toString()}::bigint,
-      ${order.currency}, ${order.createdAt}::timestamptz,
-      ${items.map((i) => i.ticketId)}::uuid[], ${items.map((i) => i.eventId)}::uuid[], ${items.map((i) => i.ticketName)}::text[],
-      ${items.map((i) => i.quantity)}::int[], ${items.map((i) => i.unitPriceMinor.toString())}::bigint[],
-      ${items.map((i) => i.currency)}::text[])`);
+export async function placeFromCart(
+  em: Em,
+  orderId: string,
+  userId: string,
+  key: string,
+  now: Date,
+  believedSoldOut: readonly string[],
+): Promise<PlaceOutcome> {
+  const rows = await prepared<{
+    outcome: PlaceOutcome["outcome"];
+    order_id: string | null;
+    ticket_id: string | null;
+    event_id: string | null;
+    ticket_name: string | null;
+    quantity: number | null;
+    unit_price_minor: string | null;
+    currency: string | null;
+  }>(
+    em,
+    sql`select outcome, order_id, ticket_id, event_id, ticket_name, quantity, unit_price_minor::text, currency
+        from checkout.place_from_cart(${orderId}::uuid, ${userId}, ${key}, ${now}::timestamptz, ${believedSoldOut}::uuid[])`,
+  );
+  const first = rows[0];
+  switch (first?.outcome) {
+    case "existing":
+      return { outcome: "existing", orderId: first.order_id as string };
+    case "currencies":
+      return { outcome: "currencies", currencies: [...new Set(rows.map((r) => (r.currency as string).trim()))] };
+    case "sold_out":
+      return { outcome: "sold_out", lines: rows.map((r) => ({ ticketId: r.ticket_id as string, quantity: r.quantity as number })) };
+    case "placed":
+      return {
+        outcome: "placed",
+        lines: rows
+          .map((r) => ({
+            ticketId: r.ticket_id as string,
+            eventId: r.event_id as string,
+            ticketName: r.ticket_name as string,
+            quantity: r.quantity as number,
+            unitPriceMinor: BigInt(r.unit_price_minor as string),
+            currency: (r.currency as string).trim(),
+          }))
+          .sort((a, b) => a.ticketId.localeCompare(b.ticketId)),
+      };
+    default:
+      return { outcome: "empty" };
+  }
 }
 
 const outboxRow = (event: BusMessage) =>

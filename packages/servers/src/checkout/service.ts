@@ -177,40 +177,60 @@ export class CheckoutService {
 
   /**
    * PlaceOrder, a small saga with every step safe to repeat:
-   * 1. the order is recorded PLACING with its priced snapshot, keyed by (user, idempotency key), and its quantities
-   *    leave the cart in the same transaction (tickets added meanwhile stay);
-   * 2. booking holds the stock, keyed by the order id, so a retry never holds twice;
-   * 3. holds granted → PENDING_PAYMENT; short → FAILED with RESOURCE_EXHAUSTED and the quantities back in the
+   * 1. in one round trip, under the cart's lock, the whole cart becomes a PLACING order keyed by (user, idempotency
+   *    key), or the call is answered with the order already placed under that key; tickets added afterwards stay in
+   *    the cart for the next order;
+   * 2. its lines' prices are checked against the catalogue, which must agree (ADR 0005);
+   * 3. booking holds the stock, keyed by the order id, so a retry never holds twice;
+   * 4. holds granted → PENDING_PAYMENT; short → FAILED with RESOURCE_EXHAUSTED and the quantities back in the
    *    cart; booking unreachable → FAILED, and booking is asked to release whatever it may hold; the caller's
    *    deadline passed → the order stays PLACING for a same-key retry to finish (or the recovery job to fail).
-   * A retry with the same key returns the order of the first call, with the same outcome. A ticket type booking
-   * just reported sold out is refused from memory before anything is written.
+   * A retry with the same key returns the order of the first call, with the same outcome. A cart with a ticket type
+   * booking just reported sold out is refused from memory, with nothing written.
    * `deadline` (epoch ms) is when the caller stops waiting.
    */
   async placeOrder(userId: string, key: string, deadline?: number): Promise<OrderSnapshot> {
-    for (let attempt = 1; ; attempt++) {
-      const { orderId, cart } = await repo.cartAndKeyedOrder(this.em, userId, key);
-      if (orderId) return this.#resume(orderId, deadline);
-      if (cart.length === 0) throw new DomainError("FailedPrecondition", "the cart is empty");
-      const gone: typeof cart = [];
-      for (const line of cart) if (await this.#soldOut.isSoldOut(line.ticketId)) gone.push(line);
-      if (gone.length > 0) throw soldOut(gone.map((l) => ({ ticketId: l.ticketId, requested: l.quantity, available: 0 })));
-      if (deadline !== undefined && deadline <= Date.now()) throw deadlinePassed();
-      // Prices are snapshotted from the catalogue now, not from when the tickets were added.
-      const lines = await Promise.all(cart.map(async (l) => lineOf(await this.#ticket(l.ticketId), l.quantity)));
-      const order = newOrder(userId, lines);
-      try {
-        await repo.recordOrder(this.em, order, key);
-      } catch (err) {
-        const code = pgCode(err);
-        // TKKEY: a concurrent call with this key recorded first, so resume that order. TKCHG: the cart changed
-        // between the read and the write, so read it again.
-        if (code === "TKKEY" || (code === "TKCHG" && attempt < 3)) continue;
-        if (code === "TKCHG") throw new DomainError("Aborted", "the cart kept changing while the order was being placed; try again");
-        throw err;
+    if (deadline !== undefined && deadline <= Date.now()) throw deadlinePassed();
+    for (;;) {
+      const order = newOrder(userId, []);
+      const placed = await repo.placeFromCart(this.em, order.id, userId, key, order.createdAt, this.#soldOut.known());
+      switch (placed.outcome) {
+        case "existing":
+          return this.#resume(placed.orderId, deadline);
+        case "empty":
+          throw new DomainError("FailedPrecondition", "the cart is empty");
+        case "currencies":
+          throw new DomainError("FailedPrecondition", `an order is paid in one currency; the cart has ${placed.currencies.join(", ")}`);
+        case "sold_out": {
+          // What memory says is gone is refused; a stale belief is refreshed by one caller, who then tries again.
+          const gone: Shortage[] = [];
+          for (const l of placed.lines) {
+            if (await this.#soldOut.isSoldOut(l.ticketId)) gone.push({ ticketId: l.ticketId, requested: l.quantity, available: 0 });
+          }
+          if (gone.length > 0) throw soldOut(gone);
+          continue;
+        }
+        case "placed": {
+          const recorded: OrderSnapshot = { ...order, ...priceLines(placed.lines), items: placed.lines };
+          const changed = await this.#priceChanges(placed.lines);
+          if (changed.length > 0) {
+            await this.#fail(recorded, `the price of ${changed.join(", ")} changed since it was added to the cart`, "FailedPrecondition");
+            throw new DomainError("FailedPrecondition", `the price of ${changed.join(", ")} changed since it was added to the cart; place the order again`);
+          }
+          return this.#holdFor(recorded, deadline);
+        }
       }
-      return this.#holdFor(order, deadline);
     }
+  }
+
+  /** Lines whose cart price is not the catalogue's: none while ticket types cannot change (ADR 0005). */
+  async #priceChanges(lines: readonly OrderLine[]): Promise<string[]> {
+    const changed: string[] = [];
+    for (const line of lines) {
+      const ticket = await this.#ticket(line.ticketId);
+      if (ticket.priceMinor !== line.unitPriceMinor || ticket.currency !== line.currency) changed.push(line.ticketId);
+    }
+    return changed;
   }
 
   async #resume(orderId: string, deadline: number | undefined): Promise<OrderSnapshot> {
@@ -452,7 +472,7 @@ export class CheckoutService {
 }
 
 function newOrder(userId: string, lines: OrderLine[]): OrderSnapshot {
-  const { totalMinor, currency } = priceLines(lines);
+  const { totalMinor, currency } = lines.length > 0 ? priceLines(lines) : { totalMinor: 0n, currency: "" };
   const now = new Date();
   return {
     id: randomUUID(),

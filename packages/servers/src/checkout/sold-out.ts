@@ -41,6 +41,11 @@ export class SoldOutMemory {
     return asking;
   }
 
+  /** Every ticket type in memory, whether its answer is still believed or due to be refreshed. */
+  known(): string[] {
+    return [...this.#entries.keys()];
+  }
+
   /** Booking refused a hold with none of the ticket type left. */
   soldOut(ticketId: string): void {
     this.#entries.set(ticketId, { until: this.now() + this.ttlMs });

@@ -22,6 +22,11 @@ export class PermanentDeliveryError extends Error {
 
 export interface Channel {
   readonly name: "LOG" | "WEBHOOK" | "EMAIL";
+  /**
+   * Delivery cannot fail (the log): the notification is stored as delivered and delivered at once, with no retry
+   * queue, no lease and no delivery-log row.
+   */
+  readonly immediate?: boolean;
   /** Delivers or throws; the returned text goes to the delivery log. */
   deliver(n: Outgoing): Promise<string>;
   close?(): Promise<void>;
@@ -31,6 +36,7 @@ export interface Channel {
 export function logChannel(logger: Logger): Channel {
   return {
     name: "LOG",
+    immediate: true,
     async deliver(n) {
       logger.info({ notificationId: n.notificationId, orderId: n.orderId, userId: n.userId, subject: n.subject }, "notification");
       return "logged";

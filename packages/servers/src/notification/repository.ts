@@ -57,15 +57,31 @@ const toRecord = (r: Row): NotificationRecord => ({
   deliveredAt: r.delivered_at ? new Date(r.delivered_at) : null,
 });
 
-/** Stores a notification unless one exists for the same source event; true when this call stored it. */
-export async function insertOnce(em: Em, n: Omit<NotificationRecord, "attempts" | "lastError" | "createdAt" | "deliveredAt" | "deliveryStatus">): Promise<boolean> {
-  const rows = await prepared(em, sql`
-    insert into notification.notification
-      (id, source_event_id, order_id, user_id, order_event_type, channel, delivery_status, subject, body, payload)
-    values (${n.id}::uuid, ${n.sourceEventId}::uuid, ${n.orderId}::uuid, ${n.userId}, ${n.orderEventType}, ${n.channel},
-            'PENDING', ${n.subject}, ${n.body}, ${Buffer.from(n.payload)})
-    on conflict (source_event_id) do nothing returning id`);
-  return rows.length === 1;
+export type NewNotification = Omit<NotificationRecord, "attempts" | "lastError" | "createdAt" | "deliveredAt" | "deliveryStatus">;
+
+/**
+ * Stores notifications, skipping any whose source event was stored before (Kafka delivers at least once), in one
+ * statement. `delivered`: stored as delivered already (a channel that delivers at once). Returns the source event
+ * ids this call stored.
+ */
+export async function insertNew(em: Em, all: readonly NewNotification[], delivered: boolean): Promise<Set<string>> {
+  if (all.length === 0) return new Set();
+  const rows = await prepared<{ source_event_id: string }>(
+    em,
+    sql`
+      insert into notification.notification
+        (id, source_event_id, order_id, user_id, order_event_type, channel, delivery_status, attempts, delivered_at,
+         subject, body, payload)
+      select id, source_event_id, order_id, user_id, order_event_type, channel,
+             case when ${delivered} then 'DELIVERED' else 'PENDING' end, case when ${delivered} then 1 else 0 end,
+             case when ${delivered} then now() end, subject, body, payload
+      from unnest(${all.map((n) => n.id)}::uuid[], ${all.map((n) => n.sourceEventId)}::uuid[], ${all.map((n) => n.orderId)}::uuid[],
+                  ${all.map((n) => n.userId)}::text[], ${all.map((n) => n.orderEventType)}::text[], ${all.map((n) => n.channel)}::text[],
+                  ${all.map((n) => n.subject)}::text[], ${all.map((n) => n.body)}::text[], ${all.map((n) => Buffer.from(n.payload))}::bytea[])
+        as n(id, source_event_id, order_id, user_id, order_event_type, channel, subject, body, payload)
+      on conflict (source_event_id) do nothing returning source_event_id`,
+  );
+  return new Set(rows.map((r) => r.source_event_id));
 }
 
 /**

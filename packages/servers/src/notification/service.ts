@@ -43,24 +43,51 @@ export class NotificationService {
   }
 
   /**
-   * Stores the notification for an order change, at most once per event id (Kafka delivers at least once).
-   * Returns whether it was new. Delivery happens afterwards, in the worker.
+   * Stores the notification for each order change, at most once per event id (Kafka delivers at least once), in one
+   * statement. A channel that cannot fail delivers the new ones at once; the others are delivered by the worker.
+   * Returns how many were new.
    */
-  async record(change: OrderChange): Promise<boolean> {
-    const { subject, body } = render(change.kind, change.facts);
-    const stored = await repo.insertOnce(this.em, {
-      id: randomUUID(),
-      sourceEventId: change.eventId,
-      orderId: change.facts.orderId,
-      userId: change.userId,
-      orderEventType: `ORDER_EVENT_TYPE_${change.kind}`,
-      channel: this.channel.name,
-      subject,
-      body,
-      payload: change.payload,
+  async recordAll(changes: readonly OrderChange[]): Promise<number> {
+    const immediate = this.channel.immediate === true;
+    const fresh = changes.map((change) => {
+      const { subject, body } = render(change.kind, change.facts);
+      return {
+        id: randomUUID(),
+        sourceEventId: change.eventId,
+        orderId: change.facts.orderId,
+        userId: change.userId,
+        orderEventType: `ORDER_EVENT_TYPE_${change.kind}`,
+        channel: this.channel.name,
+        subject,
+        body,
+        payload: change.payload,
+      };
     });
-    if (stored) this.wake();
-    return stored;
+    const stored = await repo.insertNew(this.em, fresh, immediate);
+    if (stored.size === 0) return 0;
+    if (!immediate) {
+      this.wake();
+      return stored.size;
+    }
+    for (const n of fresh) {
+      if (!stored.has(n.sourceEventId)) continue;
+      await this.channel.deliver({
+        notificationId: n.id,
+        sourceEventId: n.sourceEventId,
+        orderId: n.orderId,
+        userId: n.userId,
+        eventType: n.orderEventType,
+        subject: n.subject,
+        body: n.body,
+        event: undefined,
+      });
+    }
+    return stored.size;
+  }
+
+  /** Stores one order change's notification; see `recordAll`. */
+  async record(change: OrderChange): Promise<boolean> {
+    return (await this.recordAll([change])) === 1;
   }
 
   async list(caller: Caller, filter: { orderId?: string | undefined; userId?: string | undefined }, after: string[] | undefined, limit: number) {

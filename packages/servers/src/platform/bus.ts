@@ -33,6 +33,11 @@ export interface SubscribeOptions {
   /** Handles one message. Throwing means "not handled": the message is retried, then dead-lettered. */
   handle: (message: BusMessage) => Promise<void>;
   /**
+   * Handles the messages that arrived together, in order, in one go (one transaction for all of them, say). If it
+   * throws, each message of the batch goes through `handle` instead, with the usual retries and dead-lettering.
+   */
+  handleBatch?: (messages: readonly BusMessage[]) => Promise<void>;
+  /**
    * Told when the subscription stops receiving (its broker went away) and when it receives again. A subscription
    * reconnects by itself; this is for readiness.
    */
@@ -127,6 +132,16 @@ class Queue {
 
   async #drain(): Promise<void> {
     while (this.#items.length > 0 && !this.#closed) {
+      if (this.options.handleBatch && this.#items.length > 1) {
+        const batch = this.#items.slice(0, 500);
+        try {
+          await this.options.handleBatch(batch);
+          this.#items.splice(0, batch.length);
+          continue;
+        } catch {
+          // one at a time below, with retries and dead-lettering
+        }
+      }
       const message = this.#items[0] as BusMessage;
       for (let attempt = 1; ; attempt++) {
         try {

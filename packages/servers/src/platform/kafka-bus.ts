@@ -256,23 +256,43 @@ class KafkaSubscription implements Subscription {
   }
 
   async #read(stream: StringStream): Promise<void> {
-    for await (const raw of stream) {
-      const message = raw as Message<string, Buffer, string, string>;
-      const busMessage: BusMessage = {
-        topic: this.bus.logical(message.topic),
-        key: message.key,
-        type: message.headers.get(HEADER_TYPE) ?? "",
-        eventId: message.headers.get(HEADER_ID) ?? "",
-        value: new Uint8Array(message.value),
-        headers: Object.fromEntries(message.headers),
-      };
-      await this.#handle(busMessage);
+    for await (const first of stream) {
+      const batch = [first as Message<string, Buffer, string, string>];
+      // What the fetch already delivered is handled together when the subscriber can take a batch.
+      if (this.options.handleBatch) {
+        let more: Message<string, Buffer, string, string> | null;
+        while (batch.length < 500 && (more = stream.read() as Message<string, Buffer, string, string> | null) !== null) batch.push(more);
+      }
+      const messages = batch.map((m) => this.#busMessage(m));
+      if (messages.length > 1 && this.options.handleBatch) {
+        try {
+          await this.options.handleBatch(messages);
+        } catch (err) {
+          this.#log.warn({ err: (err as Error).message, messages: messages.length }, "batch handler failed; handling one by one");
+          for (const message of messages) await this.#handle(message);
+        }
+      } else {
+        for (const message of messages) await this.#handle(message);
+      }
       // Not awaited: the client coalesces commits (one in flight per partition, the highest offset wins), so the
       // next message need not wait a broker round trip. The handler's own transaction has committed, and a
       // redelivery after a crash is absorbed by the handlers' event-id deduplication.
-      Promise.resolve(message.commit()).catch((err: unknown) => this.#log.warn({ err }, "offset commit failed; the message may be redelivered"));
+      for (const m of batch) {
+        Promise.resolve(m.commit()).catch((err: unknown) => this.#log.warn({ err }, "offset commit failed; the message may be redelivered"));
+      }
       if (this.#closing) return;
     }
+  }
+
+  #busMessage(message: Message<string, Buffer, string, string>): BusMessage {
+    return {
+      topic: this.bus.logical(message.topic),
+      key: message.key,
+      type: message.headers.get(HEADER_TYPE) ?? "",
+      eventId: message.headers.get(HEADER_ID) ?? "",
+      value: new Uint8Array(message.value),
+      headers: Object.fromEntries(message.headers),
+    };
   }
 
   async #handle(message: BusMessage): Promise<void> {

@@ -11,17 +11,33 @@ export interface OrderFacts {
   lines: { name: string; quantity: number }[];
 }
 
-/** Formats minor units in the currency's own number of decimals (JPY 0, EUR 2, KWD 3). */
-export function formatMoney(amountMinor: bigint, currency: string): string {
-  try {
-    const format = new Intl.NumberFormat("en", { style: "currency", currency });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    const major = amountMinor / 10n ** BigInt(digits);
-    const minor = amountMinor % 10n ** BigInt(digits);
-    return format.format(Number(`${major}.${minor.toString().padStart(digits, "0")}`));
-  } catch {
-    return `${amountMinor} ${currency} (minor units)`;
+const formats = new Map<string, Intl.NumberFormat | null>();
+
+/** The currency's formatter, made once per currency (making one is most of the cost); null if unknown. */
+function formatFor(currency: string): Intl.NumberFormat | null {
+  let format = formats.get(currency);
+  if (format === undefined) {
+    try {
+      format = new Intl.NumberFormat("en", { style: "currency", currency });
+    } catch {
+      format = null;
+    }
+    formats.set(currency, format);
   }
+  return format;
+}
+
+/** Formats minor units in the currency's own number of decimals (JPY 0, EUR 2, KWD 3), exactly, whatever the size. */
+export function formatMoney(amountMinor: bigint, currency: string): string {
+  const format = formatFor(currency);
+  if (!format) return `${amountMinor} ${currency} (minor units)`;
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const sign = amountMinor < 0n ? "-" : "";
+  const abs = amountMinor < 0n ? -amountMinor : amountMinor;
+  const unit = 10n ** BigInt(digits);
+  const decimal = digits === 0 ? `${abs}` : `${abs / unit}.${(abs % unit).toString().padStart(digits, "0")}`;
+  // A decimal string keeps every digit; a Number would round amounts past 2^53 minor units.
+  return format.format(`${sign}${decimal}` as unknown as number);
 }
 
 export function render(kind: OrderEventKind, facts: OrderFacts): { subject: string; body: string } {
