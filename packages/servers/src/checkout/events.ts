@@ -55,6 +55,8 @@ export function consumeBookingEvents(bus: Bus, service: CheckoutService, onState
     group: CHECKOUT_GROUP,
     ...(onStateChange ? { onStateChange } : {}),
     handle: async (message: BusMessage) => {
+      // Holds being created concern no order state; the header says so without decoding (one per order on sale).
+      if (message.type === "BOOKING_EVENT_TYPE_HELD") return;
       const event = fromBinary(bookingPb.BookingEventSchema, message.value);
       if (event.type === bookingPb.BookingEventType.CONFIRMED) {
         await service.onHoldsConfirmed(event.eventId, event.orderId, event.bookings[0]?.paymentReference ?? "");
