@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { Em } from "../platform/db.js";
 import { Event, TicketType } from "./entities.js";
+import { uuidv7 } from "../platform/ids.js";
 
 // Persistence of events through MikroORM entities. Every function takes the EntityManager fork it works in.
 
@@ -24,8 +24,8 @@ export function findByKey(em: Em, createdBy: string, idempotencyKey: string): Pr
 /** Stores the event as CREATING with its ticket types, in one flush. */
 export async function insertCreating(em: Em, row: NewEventRow): Promise<Event> {
   const { ticketTypes, ...fields } = row;
-  const event = em.create(Event, { ...fields, id: randomUUID(), status: "CREATING", createdAt: new Date() });
-  ticketTypes.forEach((tt, position) => em.create(TicketType, { ...tt, id: randomUUID(), event, position }));
+  const event = em.create(Event, { ...fields, id: uuidv7(), status: "CREATING", createdAt: new Date() });
+  ticketTypes.forEach((tt, position) => em.create(TicketType, { ...tt, id: uuidv7(), event, position }));
   await em.flush();
   return event;
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Caller } from "../platform/auth.js";
 import { detached, type Em } from "../platform/db.js";
 import { DomainError } from "../platform/errors.js";
@@ -6,6 +5,7 @@ import type { Logger } from "../platform/logger.js";
 import { PermanentDeliveryError, type Channel } from "./channels.js";
 import { render, type OrderEventKind, type OrderFacts } from "./domain/templates.js";
 import * as repo from "./repository.js";
+import { uuidv7 } from "../platform/ids.js";
 
 /** The least time between two delivery passes while notifications keep arriving. */
 const PASS_INTERVAL_MS = 25;
@@ -52,7 +52,7 @@ export class NotificationService {
     const fresh = changes.map((change) => {
       const { subject, body } = render(change.kind, change.facts);
       return {
-        id: randomUUID(),
+        id: uuidv7(),
         sourceEventId: change.eventId,
         orderId: change.facts.orderId,
         userId: change.userId,
