@@ -1,21 +1,11 @@
 import type { Em } from "../platform/db.js";
 import { Event, TicketType } from "./entities.js";
+import type { NewEvent } from "./domain/event.js";
 import { uuidv7 } from "../platform/ids.js";
 
 // Persistence of events through MikroORM entities. Every function takes the EntityManager fork it works in.
 
-export interface NewEventRow {
-  name: string;
-  description: string;
-  venueName: string;
-  venueLocation: string;
-  startsAt: Date;
-  endsAt: Date;
-  createdBy: string;
-  idempotencyKey: string;
-  requestHash: string;
-  ticketTypes: { name: string; priceMinor: bigint; currency: string; capacity: number; stockBuckets: number }[];
-}
+export type NewEventRow = NewEvent & { createdBy: string; idempotencyKey: string; requestHash: string };
 
 export function findByKey(em: Em, createdBy: string, idempotencyKey: string): Promise<Event | null> {
   return em.findOne(Event, { createdBy, idempotencyKey }, { populate: ["ticketTypes"] });
