@@ -39,9 +39,8 @@ breaking: $(STAMP) ## Check proto/ for breaking changes against the released v1 
 api-baseline: $(STAMP) ## Refresh api/v1.binpb from proto/ — only on purpose, when releasing the API
 	npx buf build --exclude-source-info -o api/v1.binpb
 
-build: $(STAMP) ## Compile every package (tsc -b); ticketctl and ticketing-server land in node_modules/.bin
+build: $(STAMP) ## Compile every package (tsc -b); then `npx ticketctl` and `npx ticketing-server` run them
 	npx tsc -b
-	chmod +x packages/cli/dist/main.js packages/servers/dist/main.js
 
 typecheck: $(STAMP) ## Type-check every package, tests included (tsc -b)
 	npx tsc -b

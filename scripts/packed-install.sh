@@ -12,7 +12,6 @@ cd "$repo"
 source "$repo/scripts/lib/embedded-server.sh"
 
 npx tsc -b
-chmod +x packages/cli/dist/main.js packages/servers/dist/main.js
 
 echo "--- lint the packages (publint, are-the-types-wrong)"
 npx publint packages/sdk --strict
