@@ -87,7 +87,7 @@ bench-onsale: $(STAMP) $(DRIVER) ## On-sale load (real PostgreSQL + Kafka): both
 	node packages/servers/dist/bench/onsale.js $(ARGS)
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
-	node scripts/start.mjs
+	@node scripts/start.mjs
 
 stop: ## Stop what `make start` started
 	node scripts/stop.mjs

@@ -13,7 +13,7 @@ mkdir -p "$tools"
 echo "--- start an embedded server"
 start_embedded_server
 read -r server token < <(node -e '
-  const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).contexts.embedded;
+  const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), c = f.contexts[f.current];
   console.log(new URL(c.server).host, c.token);' "$context")
 echo "server at $server"
 

@@ -64,6 +64,11 @@ const DESCRIPTORS: Record<RunnableService, DescService> = {
  */
 export const ERROR_DETAILS: readonly DescMessage[] = [commonPb.BadRequestSchema, commonPb.StateConflictSchema, bookingPb.InsufficientStockSchema];
 
+/** The port a process of these services listens on: TICKETING_PORT, else the one service's default, else 50600. */
+export function listenPort(config: Config, services: readonly RunnableService[]): number {
+  return config.port ?? (services.length === 1 ? DEFAULT_PORTS[services[0] as RunnableService] : 50600);
+}
+
 export interface PlatformOptions {
   services: readonly RunnableService[];
   config: Config;
@@ -214,7 +219,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
-    const server = await startRpcServer(config.host, config.port ?? (services.length === 1 ? DEFAULT_PORTS[services[0] as RunnableService] : 50600), {
+    const server = await startRpcServer(config.host, listenPort(config, services), {
       routes: (router) => {
         for (const r of routes) r(router);
         health.routes(router);
