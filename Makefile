@@ -13,7 +13,9 @@ STAMP := node_modules/.package-lock.json
 help: ## Show this help
 	@echo "Usage: make <target>"
 	@echo
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} \
+	  {name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1)} \
+	  END {format = "  \033[36m%-" width "s\033[0m  %s\n"; for (i = 1; i <= NR; i++) printf format, name[i], text[i]}'
 
 setup: ## Install Node 24 if no Node >= 22.12 is found, then the locked dependencies (npm ci)
 	@./scripts/ensure-node.sh >/dev/null

@@ -129,6 +129,13 @@ describe("errors and exit codes", () => {
   });
 });
 
+describe("help", () => {
+  it("cart add and cart update state the quantities they take", async () => {
+    expect((await ticketctl(["cart", "add", "--help"])).out).toMatch(/quantity\s+how many to add: 1 to 100/);
+    expect((await ticketctl(["cart", "update", "--help"])).out).toMatch(/quantity\s+the new quantity: 0 \(removes it\) to 100/);
+  });
+});
+
 describe("contexts", () => {
   it("add, use, list and remove contexts in the XDG config dir; flags and env override them", async () => {
     expect((await ticketctl(["context", "add", "local", "--server", "http://127.0.0.1:50600", "--token", "ctx-token"])).code).toBe(0);
