@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale start stop clean
+.PHONY: up down logs compose-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -117,6 +117,9 @@ other-languages: build ## A Python client generated from proto/ and grpcurl call
 compose-check: build ## Validate both Compose files (docker compose config; pinned images; known variables)
 	./scripts/install-compose.sh >/dev/null
 	node scripts/check-compose.mjs
+
+readme-check: ## Clone HEAD into a temp dir and run the README's quick start there, as written (about 2 min)
+	node scripts/readme-check.mjs
 
 packed-install: ## Pack sdk and cli, install the tarballs in an empty project, use them against a running server
 	./scripts/packed-install.sh
