@@ -6,7 +6,7 @@
 // fails, when a block does not stop the platform it started, or when the time budget runs out.
 //
 // The shell is a newcomer's: PATH without this checkout's .tools/node (the clone installs its own, as a fresh
-// clone does), no TICKETING_* or TICKETCTL_* variables, and a temp XDG_CONFIG_HOME, so the user's ticketctl config
+// clone does), no TICKETING_* or TICKETCTL_* variables, none of make's or npm's own (when run by them), and a temp XDG_CONFIG_HOME, so the user's ticketctl config
 // is left alone. TICKETING_PORT is a free port: the README's commands take the address from what `make start`
 // prints, never from a fixed port, so others' servers on 50600 do not get in the way.
 //
@@ -58,7 +58,7 @@ const work = mkdtempSync(join(tmpdir(), "readme-check-"));
 const clone = join(work, "clone");
 const port = await freePort();
 const env = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(TICKETING_|TICKETCTL_|npm_|NODE_OPTIONS$|INIT_CWD$)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(TICKETING_|TICKETCTL_|npm_|MAKE|NODE_OPTIONS$|INIT_CWD$|MFLAGS$)/.test(k)),
 );
 env.PATH = (process.env.PATH ?? "")
   .split(":")
