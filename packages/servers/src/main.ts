@@ -69,6 +69,7 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
     ? `embedded PostgreSQL ${config.dataDir ? `in ${config.dataDir}` : "in memory"}`
     : "PostgreSQL";
   const bus = config.kafkaBrokers.length > 0 ? `Kafka at ${config.kafkaBrokers.join(",")}` : "in-process bus";
+  // Only `make start` passes --write-env, and only then is there a pid file for `make stop` to signal.
   const stopHint = envFile ? "Ctrl-C, or `make stop` from another terminal" : "Ctrl-C";
   if (platform.embedded) {
     const welcome: Welcome = {
