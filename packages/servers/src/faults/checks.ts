@@ -177,6 +177,14 @@ export async function stockRows(db: Database, admin: TicketingClient, eventId: s
   }));
 }
 
+/** Stock rows (of any event) outside 0 ≤ held, sold and held + sold ≤ total, right now. */
+export async function stockOutOfBounds(db: Database): Promise<string[]> {
+  const { rows } = await db.client.query<{ ticket_id: string; bucket: number; total: number; held: number; sold: number }>(
+    "select ticket_id, bucket, total, held, sold from booking.stock where held < 0 or sold < 0 or held + sold > total",
+  );
+  return rows.map((r) => `${r.ticket_id.slice(0, 8)}/${r.bucket}: held ${r.held} + sold ${r.sold} > total ${r.total}`);
+}
+
 /** The stock invariants, one verdict per ticket type that breaks one (or one verdict saying all hold). */
 export function stockVerdicts(rows: readonly StockRow[]): Verdict[] {
   const broken: string[] = [];

@@ -32,6 +32,7 @@ import {
   outboxPending,
   overdueHolds,
   statusesOf,
+  stockOutOfBounds,
   stockRows,
   stockVerdicts,
   type Expiry,
@@ -141,6 +142,16 @@ async function runScenario(suite: Suite, scenario: Scenario): Promise<ScenarioRe
       await sleep(Math.max(0, 250 - (Date.now() - from)));
     }
   })();
+  // "Never above total" is watched while it happens too, not only read at the end (the CHECK constraints should
+  // make this impossible; this proves they are there and hold).
+  const overStock: string[] = [];
+  const stockWatch = (async () => {
+    while (polling) {
+      const bad = await stockOutOfBounds(db).catch(() => []);
+      for (const b of bad) if (overStock.length < 5) overStock.push(b);
+      await sleep(1000);
+    }
+  })();
   try {
     const now = Math.floor(Date.now() / 1000);
     const { event } = await suite.admin.events.events.createEvent({
@@ -235,6 +246,12 @@ async function runScenario(suite: Suite, scenario: Scenario): Promise<ScenarioRe
 
     // Stock
     result.verdicts.push(...stockVerdicts(await stockRows(db, suite.admin.bookings, eventId)));
+    await stockWatch;
+    verdict(
+      "held + sold never above total",
+      overStock.length === 0,
+      overStock.length === 0 ? "every stock row within 0 ≤ held + sold ≤ total, sampled every second under load" : overStock.join("; "),
+    );
     const overdue = await overdueHolds(db, 5);
     verdict("no hold overdue", overdue === 0, overdue === 0 ? "no HELD booking more than 5 s past its expiry" : `${overdue} HELD bookings more than 5 s past expiry`);
 
@@ -322,7 +339,7 @@ async function runScenario(suite: Suite, scenario: Scenario): Promise<ScenarioRe
     verdict("scenario ran", false, err instanceof Error ? err.message : String(err));
   } finally {
     polling = false;
-    await poller;
+    await Promise.all([poller, stockWatch]);
     if (load) {
       await load.stop();
       result.errors = load.errors;
