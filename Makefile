@@ -8,12 +8,14 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
+.PHONY: up down logs compose-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
 	@echo
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} \
+	  {name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1)} \
+	  END {format = "  \033[36m%-" width "s\033[0m  %s\n"; for (i = 1; i <= NR; i++) printf format, name[i], text[i]}'
 
 setup: ## Install Node 24 if no Node >= 22.12 is found, then the locked dependencies (npm ci)
 	@./scripts/ensure-node.sh >/dev/null
@@ -39,9 +41,8 @@ breaking: $(STAMP) ## Check proto/ for breaking changes against the released v1 
 api-baseline: $(STAMP) ## Refresh api/v1.binpb from proto/ — only on purpose, when releasing the API
 	npx buf build --exclude-source-info -o api/v1.binpb
 
-build: $(STAMP) ## Compile every package (tsc -b); ticketctl and ticketing-server land in node_modules/.bin
+build: $(STAMP) ## Compile every package (tsc -b); then `npx ticketctl` and `npx ticketing-server` run them
 	npx tsc -b
-	chmod +x packages/cli/dist/main.js packages/servers/dist/main.js
 
 typecheck: $(STAMP) ## Type-check every package, tests included (tsc -b)
 	npx tsc -b
@@ -95,7 +96,7 @@ faults: build ## Fault-injection suite: kill -9 / SIGSTOP / broker outage under 
 	  TICKETING_KAFKA_RUN_DIR=$(CURDIR)/.run/faults/kafka ./scripts/kafka.sh stop >/dev/null 2>&1; exit $$status
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
-	node scripts/start.mjs
+	@node scripts/start.mjs
 
 stop: ## Stop what `make start` started
 	node scripts/stop.mjs
@@ -123,6 +124,9 @@ other-languages: build ## A Python client generated from proto/ and grpcurl call
 compose-check: build ## Validate both Compose files (docker compose config; pinned images; known variables)
 	./scripts/install-compose.sh >/dev/null
 	node scripts/check-compose.mjs
+
+readme-check: ## Clone HEAD into a temp dir and run the README's quick start there, as written (about 2 min)
+	node scripts/readme-check.mjs
 
 packed-install: ## Pack sdk and cli, install the tarballs in an empty project, use them against a running server
 	./scripts/packed-install.sh

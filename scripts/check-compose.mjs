@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks the Compose files without a Docker engine: `docker compose config` must accept both (when the compose
 // client is installed), every image is pinned, every TICKETING_* variable a service sets is one the servers read,
-// every service gets what it needs to start, and published ports do not collide.
+// every service gets what it needs to start, every service another waits on to be healthy has a health check, and
+// published ports do not collide.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -57,6 +58,43 @@ function fromYaml(files) {
   return { services };
 }
 
+/**
+ * The Dockerfile stages whose image has a HEALTHCHECK: compose's `service_healthy` waits forever on a service that
+ * has none, and a stage inherits the health check of the stage it is built FROM.
+ */
+function healthyStages() {
+  const healthy = new Set();
+  let stage;
+  let last;
+  for (const line of readFileSync(join(root, "Dockerfile"), "utf8").split("\n")) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) {
+      stage = from[2] ?? `#${Math.random()}`;
+      if (healthy.has(from[1])) healthy.add(stage);
+      last = stage;
+      continue;
+    }
+    const check = /^HEALTHCHECK\s+(\S+)/i.exec(line);
+    if (check && stage) {
+      if (check[1].toUpperCase() === "NONE") healthy.delete(stage);
+      else healthy.add(stage);
+    }
+  }
+  return { healthy, last };
+}
+const stages = healthyStages();
+
+/**
+ * Whether compose can ever see `svc` healthy: its own healthcheck, else the one of the Dockerfile stage its image is
+ * built from (by itself, or by another service building the same image tag). An upstream image must say it here.
+ */
+function hasHealthcheck(svc, services) {
+  if (svc.healthcheck) return !svc.healthcheck.disable && !(Array.isArray(svc.healthcheck.test) && svc.healthcheck.test[0] === "NONE");
+  const build = svc.build ?? Object.values(services).find((other) => other.build && other.image === svc.image)?.build;
+  if (build) return stages.healthy.has(build.target ?? stages.last);
+  return false;
+}
+
 let usedClient = false;
 for (const files of [["docker-compose.yml"], ["docker-compose.yml", "docker-compose.dev.yml"]]) {
   const viaClient = composeConfig(files);
@@ -76,6 +114,13 @@ for (const files of [["docker-compose.yml"], ["docker-compose.yml", "docker-comp
       if (!commands.has(command[0])) problems.push(`${name}: command ${JSON.stringify(command)} names no service`);
       const needs = command[0] === "migrate" ? ["TICKETING_DATABASE_URL"] : ["TICKETING_DATABASE_URL", "TICKETING_JWT_SECRET", "TICKETING_KAFKA_BROKERS", "TICKETING_PORT", "TICKETING_HOST"];
       for (const need of needs) if (!(need in env)) problems.push(`${files.join("+")}: ${name}: ${need} is not set`);
+    }
+    const dependsOn = Array.isArray(svc.depends_on) ? {} : (svc.depends_on ?? {});
+    for (const [dependency, { condition } = {}] of Object.entries(dependsOn)) {
+      const target = config.services?.[dependency];
+      if (condition === "service_healthy" && target && !hasHealthcheck(target, config.services)) {
+        problems.push(`${files.join("+")}: ${name} waits for ${dependency} to be healthy, but ${dependency} has no healthcheck (nor does its image's Dockerfile stage): it would wait forever`);
+      }
     }
     for (const p of svc.ports ?? []) {
       const host = typeof p === "string" ? p.split(":")[0] : String(p.published);

@@ -13,7 +13,7 @@ mkdir -p "$tools"
 echo "--- start an embedded server"
 start_embedded_server
 read -r server token < <(node -e '
-  const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).contexts.embedded;
+  const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), c = f.contexts[f.current];
   console.log(new URL(c.server).host, c.token);' "$context")
 echo "server at $server"
 
@@ -42,4 +42,15 @@ event_id=$(node -e 'console.log(JSON.parse(process.argv[1]).event.id)' "$created
 "$grpcurl" -plaintext -H "authorization: Bearer $token" -d "{\"eventId\": \"$event_id\"}" "$server" \
   ticketing.event.v1.EventService/GetEvent | tee "$work/read.json"
 grep -q '"grpcurl Night"' "$work/read.json"
+# Reflection serves imported files and the error details' files, so grpcurl can describe and decode them.
+"$grpcurl" -plaintext "$server" describe ticketing.common.v1.Money | tee "$work/money.txt"
+grep -q 'int64 amount_minor' "$work/money.txt"
+if "$grpcurl" -plaintext -H "authorization: Bearer $token" -d '{"ticketId": "not-a-uuid", "quantity": 0}' "$server" \
+  ticketing.checkout.v1.CheckoutService/AddToCart >"$work/refused.txt" 2>&1; then
+  echo "AddToCart with quantity 0 was accepted"; exit 1
+fi
+cat "$work/refused.txt"
+grep -q '"@type": "type.googleapis.com/ticketing.common.v1.BadRequest"' "$work/refused.txt"
+grep -q '"description": "must be between 1 and 100"' "$work/refused.txt"
+if grep -q 'is not recognized' "$work/refused.txt"; then echo "grpcurl could not decode an error detail"; exit 1; fi
 echo "other languages: ok"

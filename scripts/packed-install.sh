@@ -12,7 +12,6 @@ cd "$repo"
 source "$repo/scripts/lib/embedded-server.sh"
 
 npx tsc -b
-chmod +x packages/cli/dist/main.js packages/servers/dist/main.js
 
 echo "--- lint the packages (publint, are-the-types-wrong)"
 npx publint packages/sdk --strict
@@ -36,13 +35,14 @@ test ! -e node_modules/@ticketing/sdk/src || { echo "the SDK tarball ships its s
 
 echo "--- start an embedded server"
 start_embedded_server
-server=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).contexts.embedded.server)' "$context")
+server=$(node -e 'const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(f.contexts[f.current].server)' "$context")
 
 echo "--- (a) the SDK from the tarball: create an event, place an order"
 cat >use-sdk.mjs <<'JS'
 import { readFileSync } from "node:fs";
 import { createTicketingClient, checkout } from "@ticketing/sdk";
-const ctx = JSON.parse(readFileSync(process.argv[2], "utf8")).contexts.embedded;
+const file = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const ctx = file.contexts[file.current];
 const admin = createTicketingClient({ baseUrl: ctx.server, token: ctx.token });
 const buyer = createTicketingClient({ baseUrl: ctx.server, token: ctx.customerToken, protocol: "connect" });
 const { event } = await admin.events.createEvent({

@@ -16,7 +16,7 @@ import (
 )
 
 type config struct {
-	Mode string `json:"mode"` // "onsale" or "unary"
+	Mode string `json:"mode"` // "onsale", "unary" or "holds"
 	// host:port (or http://host:port) of the server; in all-in-one every service is on it.
 	Target     string `json:"target"`
 	Conns      int    `json:"conns"`
@@ -29,7 +29,8 @@ type config struct {
 	DurationSeconds float64  `json:"durationSeconds"`
 	SoldOutSeconds  float64  `json:"soldOutSeconds"`
 
-	// unary: one method called with the same request by every caller.
+	// unary: one method called with the same request by every caller. holds: Token, Callers, TicketID and
+	// DurationSeconds.
 	Method        string  `json:"method"`
 	RequestBase64 string  `json:"requestBase64"`
 	Token         string  `json:"token"`
@@ -58,6 +59,8 @@ func main() {
 		err = runOnsale(cfg)
 	case "unary":
 		err = runUnary(cfg)
+	case "holds":
+		err = runHolds(cfg)
 	default:
 		err = fmt.Errorf("unknown mode %q (onsale or unary)", cfg.Mode)
 	}

@@ -40,6 +40,20 @@ func placeOrder(key string) []byte {
 	return protowire.AppendString(b, key)
 }
 
+// createBooking encodes CreateBookingRequest: 2 order_id, 3 items (BookingItem: 1 ticket_id, 2 quantity).
+func createBooking(orderID, ticketID string, quantity int) []byte {
+	item := make([]byte, 0, 8+len(ticketID))
+	item = protowire.AppendTag(item, 1, protowire.BytesType)
+	item = protowire.AppendString(item, ticketID)
+	item = protowire.AppendTag(item, 2, protowire.VarintType)
+	item = protowire.AppendVarint(item, uint64(quantity))
+	b := make([]byte, 0, 8+len(orderID)+len(item))
+	b = protowire.AppendTag(b, 2, protowire.BytesType)
+	b = protowire.AppendString(b, orderID)
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	return protowire.AppendBytes(b, item)
+}
+
 // shortageOf reads ticketing.booking.v1.InsufficientStock (1: repeated Shortage) and returns the `available` of
 // ticketID's Shortage (1 ticket_id, 2 requested, 3 available), and whether there was one.
 func shortageOf(detail []byte, ticketID string) (available int64, found bool) {

@@ -1,5 +1,5 @@
 # Sourced by scripts that need a throwaway embedded server: starts `ticketing-server all` on a free port with its
-# own config dir, waits for the ticketctl context it writes, and stops it (and removes $work) on exit.
+# own config dir, waits for its banner (written once its ticketctl contexts are), and stops it (and removes $work) on exit.
 # Sets: work (temp dir), context (path of the ticketctl config), server_pid.
 work=$(mktemp -d)
 server_pid=""
@@ -14,9 +14,9 @@ start_embedded_server() {
   TICKETING_PORT=0 node "$repo/packages/servers/dist/main.js" all >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 120); do
-    grep -q 'ticketctl context' "$work/server.log" && break
+    grep -q 'ticketing platform ready at' "$work/server.log" && break
     sleep 0.5
   done
-  grep -q 'ticketctl context' "$work/server.log" || { cat "$work/server.log" >&2; return 1; }
+  grep -q 'ticketing platform ready at' "$work/server.log" || { cat "$work/server.log" >&2; return 1; }
   context="$XDG_CONFIG_HOME/ticketctl/config.json"
 }

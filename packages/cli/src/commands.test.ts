@@ -7,6 +7,7 @@ import { toMinor } from "./commands/event/create.js";
 import { run } from "./main.js";
 import { buildProgram } from "./program.js";
 import { capture, depsFor, fakeDeployment } from "./testing/fake.js";
+import { mintToken } from "./tokens.js";
 
 // Commands run against an in-memory fake deployment: no server, no TTY. Each test gets its own config dir.
 
@@ -128,12 +129,26 @@ describe("errors and exit codes", () => {
   });
 });
 
+describe("help", () => {
+  it("cart add and cart update state the quantities they take", async () => {
+    expect((await ticketctl(["cart", "add", "--help"])).out).toMatch(/quantity\s+how many to add: 1 to 100/);
+    expect((await ticketctl(["cart", "update", "--help"])).out).toMatch(/quantity\s+the new quantity: 0 \(removes it\) to 100/);
+  });
+});
+
 describe("contexts", () => {
   it("add, use, list and remove contexts in the XDG config dir; flags and env override them", async () => {
     expect((await ticketctl(["context", "add", "local", "--server", "http://127.0.0.1:50600", "--token", "ctx-token"])).code).toBe(0);
     expect((await ticketctl(["context", "add", "staging", "--server", "https://staging.invalid", "--protocol", "connect"])).code).toBe(0);
-    const listed = await ticketctl(["context", "list"]);
-    expect(listed.out).toMatch(/^\* local {2}http:\/\/127\.0\.0\.1:50600 {2}grpc\n {2}staging/);
+    const customer = await mintToken("s".repeat(40), "alice", "customer");
+    await ticketctl(["context", "add", "embedded-50600-customer", "--server", "http://127.0.0.1:50600", "--token", customer]);
+    const lines = (await ticketctl(["context", "list"])).out.trimEnd().split("\n");
+    expect(lines).toEqual([
+      "  NAME                     SERVER                   PROTOCOL  TOKEN",
+      "* local                    http://127.0.0.1:50600   grpc      set",
+      "  staging                  https://staging.invalid  connect   (none)",
+      "  embedded-50600-customer  http://127.0.0.1:50600   grpc      customer alice",
+    ]);
     await ticketctl(["context", "use", "staging"]);
     expect(JSON.parse(await readFile(join(home, "ticketctl", "config.json"), "utf8")).current).toBe("staging");
 

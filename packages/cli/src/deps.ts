@@ -29,6 +29,8 @@ export interface Connection extends Required<Pick<Context, "server">> {
   jwtSecret: string | undefined;
   protocol: Protocol;
   contextName: string | undefined;
+  /** Whether `token` was named for this run (--token, TICKETCTL_TOKEN) rather than taken from the context. */
+  tokenGiven?: boolean;
 }
 
 const PROTOCOLS: readonly Protocol[] = ["grpc", "connect", "grpc-web"];
@@ -54,6 +56,7 @@ export async function resolveConnection(globals: GlobalOptions, deps: Pick<Deps,
   return {
     server,
     token: globals.token ?? env["TICKETCTL_TOKEN"] ?? ctx?.token,
+    tokenGiven: Boolean(globals.token ?? env["TICKETCTL_TOKEN"]),
     customerToken: env["TICKETCTL_CUSTOMER_TOKEN"] ?? ctx?.customerToken,
     jwtSecret: env["TICKETCTL_JWT_SECRET"] ?? ctx?.jwtSecret,
     protocol,

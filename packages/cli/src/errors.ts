@@ -31,8 +31,11 @@ export function describeError(err: unknown): { lines: string[]; exitCode: number
   }
   if (err instanceof ConnectError) {
     const e = toTicketingError(err);
-    const lines = [`error: ${e.codeName}: ${e.message}`];
-    for (const v of e.details.badRequest?.fieldViolations ?? []) lines.push(`  ${v.field}: ${v.description}`);
+    const violations = (e.details.badRequest?.fieldViolations ?? []).map((v) => `${v.field}: ${v.description}`);
+    // The server's message usually is the violations joined: print them once, one a line, not again after it.
+    const repeated = violations.length > 0 && violations.every((v) => e.message.includes(v));
+    const lines = [repeated ? `error: ${e.codeName}` : `error: ${e.codeName}: ${e.message}`];
+    for (const v of violations) lines.push(`  ${v}`);
     for (const s of e.details.insufficientStock?.shortages ?? []) {
       lines.push(`  ticket ${s.ticketId}: ${s.requested} requested, ${s.available} available`);
     }

@@ -18,6 +18,11 @@ export function money(m: common.Money | undefined): string {
   return `${negative ? "-" : ""}${abs / unit}${fraction} ${m.currency}`;
 }
 
+/** "1 ticket type", "2 ticket types". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** An ISO time without milliseconds, or "-". */
 export function time(t: Timestamp | undefined): string {
   return t ? timestampDate(t).toISOString().replace(/\.\d{3}Z$/, "Z") : "-";

@@ -23,7 +23,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   }
 }
 
-/** True when this file is the process's entry, also through the node_modules/.bin symlink. */
+/** True when run as `node dist/main.js` (tests and scripts do); the installed command enters through bin/ticketctl.js. */
 function isEntry(): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
@@ -34,14 +34,16 @@ function isEntry(): boolean {
   }
 }
 
-if (isEntry()) {
+/** The process entry: real streams, exit code on `process.exitCode`. bin/ticketctl.js calls it. */
+export async function main(): Promise<void> {
   process.on("SIGINT", () => process.exit(EXIT.interrupted));
-  const code = await run(process.argv, {
+  process.exitCode = await run(process.argv, {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     createClient: defaultCreateClient,
   });
-  process.exitCode = code;
 }
+
+if (isEntry()) await main();

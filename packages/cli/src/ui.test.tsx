@@ -4,7 +4,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
 import { Shop } from "./ui/shop.js";
-import { OrderCard } from "./ui/watch.js";
+import { OrderCard, Watch } from "./ui/watch.js";
 import { fakeDeployment } from "./testing/fake.js";
 
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
@@ -22,6 +22,28 @@ describe("ink views", () => {
     expect(frame).toContain("PENDING_PAYMENT");
     expect(frame).toContain("90.00 EUR");
     expect(frame).toMatch(/held for 2:0[45]/);
+  });
+
+  it("order watch paints the final state before it exits", async () => {
+    const at = (status: checkout.OrderStatus) =>
+      create(checkout.WatchOrderResponseSchema, {
+        order: { id: "o-7", status, total: { amountMinor: 4500n, currency: "EUR" }, expiresAt: timestampFromDate(new Date(Date.now() + 600_000)) },
+      });
+    async function* stream() {
+      yield at(checkout.OrderStatus.PENDING_PAYMENT);
+      await tick();
+      yield at(checkout.OrderStatus.PAID);
+    }
+    const { frames } = render(<Watch stream={stream()} />);
+    await tick(300);
+    // The view unmounts itself after the final update, and ink's unmount ends with blank writes: the last frame
+    // with something in it is what stays on the terminal.
+    const frame = frames.filter((f) => f.trim() !== "").at(-1) ?? "";
+    expect(frame).toContain("PAID");
+    expect(frame).toContain("seen: PENDING_PAYMENT → PAID");
+    expect(frame).toContain("final: PAID");
+    expect(frame).not.toContain("watching");
+    expect(frame).not.toContain("held for");
   });
 
   it("the shop lists events, adds tickets, shows the cart and places the order", async () => {
@@ -48,5 +70,23 @@ describe("ink views", () => {
     const frame = lastFrame() ?? "";
     expect(fake.calls.some((c) => c.method === "PlaceOrder")).toBe(true);
     expect(frame).toMatch(/PENDING_PAYMENT|PAID/);
+  });
+
+  it("the shop buys as the customer and has the payer (the admin) mark the order paid", async () => {
+    const fake = fakeDeployment();
+    const as = (token: string) => fake.client({ server: "x", token, customerToken: undefined, jwtSecret: undefined, protocol: "grpc", contextName: undefined });
+    const admin = as("admin-t");
+    await admin.events.createEvent({ name: "Club Night", ticketTypes: [{ name: "Entry", price: { amountMinor: 1500n, currency: "EUR" }, capacity: 5 }] });
+    const { lastFrame, stdin } = render(<Shop client={as("alice-t")} payer={admin} />);
+    await tick(100);
+    expect(lastFrame()).toContain("Club Night (1 ticket type)");
+    for (const key of ["\r", "a", "c", "p", "y"]) {
+      stdin.write(key);
+      await tick(100);
+    }
+    const by = (method: string) => fake.calls.filter((c) => c.method === method).map((c) => c.authorization);
+    expect(by("AddToCart")).toEqual(["Bearer alice-t"]);
+    expect(by("PlaceOrder")).toEqual(["Bearer alice-t"]);
+    expect(by("MarkOrderAsPaid")).toEqual(["Bearer admin-t"]);
   });
 });

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import { relative } from "node:path";
 import { ROLES, TokenAuthority, type Role } from "./platform/auth.js";
-import { RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./platform/app.js";
+import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./platform/app.js";
 import { ConfigError, loadConfig, redact } from "./platform/config.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
+import { assertPortFree, PortInUseError } from "./platform/port.js";
+import { banner, removeEnvFile, writeCliContexts, writeEnvFile, type Welcome } from "./welcome.js";
 
 const program = new Command("ticketing-server")
   .description("Reference services of the ticketing platform")
@@ -18,8 +18,9 @@ for (const name of [...RUNNABLE, "all"] as const) {
     .command(name)
     .description(name === "all" ? "run every service in one process, on one port" : `run the ${name} service`)
     .option("--migrate", "apply pending migrations before starting")
-    .action(async (opts: { migrate?: boolean }) => {
-      await serve(name === "all" ? RUNNABLE : [name], opts.migrate ?? false);
+    .option("--write-env <file>", "write the address and tokens as shell export lines to FILE (removed on shutdown)")
+    .action(async (opts: { migrate?: boolean; writeEnv?: string }) => {
+      await serve(name === "all" ? RUNNABLE : [name], opts.migrate ?? false, opts.writeEnv);
     });
 }
 
@@ -57,29 +58,41 @@ program
     console.log(await new TokenAuthority(secret).mint({ sub: opts.sub, role: opts.role }, opts.ttl));
   });
 
-async function serve(services: readonly RunnableService[], migrateFirst: boolean): Promise<void> {
+async function serve(services: readonly RunnableService[], migrateFirst: boolean, envFile: string | undefined): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { services: services.join(",") });
+  const format = config.logFormat === "auto" ? (process.stdout.isTTY ? "pretty" : "json") : config.logFormat;
+  const logger = createLogger(config.logLevel, { services: services.join(",") }, format);
+  const port = listenPort(config, services);
+  if (port !== 0) await assertPortFree(config.host, port);
   const platform = await startPlatform({ services, config, logger, migrate: migrateFirst });
+  const storage = platform.embedded
+    ? `embedded PostgreSQL ${config.dataDir ? `in ${config.dataDir}` : "in memory"}`
+    : "PostgreSQL";
+  const bus = config.kafkaBrokers.length > 0 ? `Kafka at ${config.kafkaBrokers.join(",")}` : "in-process bus";
+  // Only `make start` passes --write-env, and only then is there a pid file for `make stop` to signal.
+  const stopHint = envFile ? "Ctrl-C, or `make stop` from another terminal" : "Ctrl-C";
   if (platform.embedded) {
-    const admin = await platform.tokens.mint({ sub: "admin", role: "admin" }, 30 * 86_400);
-    const customer = await platform.tokens.mint({ sub: "alice", role: "customer" }, 30 * 86_400);
-    const contextFile = await writeCliContext(platform.url, admin, customer, platform.jwtSecret).catch(() => undefined);
+    const welcome: Welcome = {
+      url: platform.url,
+      adminToken: await platform.tokens.mint({ sub: "admin", role: "admin" }, 30 * 86_400),
+      customer: "alice",
+      customerToken: await platform.tokens.mint({ sub: "alice", role: "customer" }, 30 * 86_400),
+      jwtSecret: platform.jwtSecret,
+    };
+    const contexts = await writeCliContexts(welcome).catch((err: unknown) => {
+      logger.warn({ err }, "could not write the ticketctl contexts");
+      return undefined;
+    });
+    if (envFile) await writeEnvFile(envFile, welcome);
+    // `source .run/env` rather than an absolute path, when the file is below where the command was started.
+    const shown = envFile && !relative(process.cwd(), envFile).startsWith("..") ? relative(process.cwd(), envFile) : envFile;
     process.stderr.write(
-      [
-        "",
-        `ticketing platform (embedded PostgreSQL${config.dataDir ? ` in ${config.dataDir}` : ", in memory"}, ${
-          config.kafkaBrokers.length > 0 ? `Kafka at ${config.kafkaBrokers.join(",")}` : "in-process bus"
-        })`,
-        `  address:     ${platform.url}   (gRPC, Connect and gRPC-web)`,
-        `  admin token: ${admin}`,
-        `  customer token (alice): ${customer}`,
-        contextFile ? `  ticketctl context "embedded" written to ${contextFile}` : "",
-        `  try:         npx buf curl --protocol grpc --http2-prior-knowledge --header "authorization: Bearer $TOKEN" \\`,
-        `                 ${platform.url}/ticketing.event.v1.EventService/ListEvents`,
-        "",
-      ].join("\n") + "\n",
+      banner(welcome, { storage: `${storage}, ${bus}`, ...(contexts ? { contexts } : {}), ...(shown ? { envFile: shown } : {}), stop: stopHint, color: Boolean(process.stderr.isTTY) }),
     );
+  } else {
+    // A real deployment's tokens are never printed or written: mint them with `ticketing-server token`.
+    if (envFile) await writeEnvFile(envFile, { url: platform.url });
+    process.stderr.write(`\nticketing platform ready at ${platform.url}   (${storage}, ${bus}); stop: ${stopHint}\n\n`);
   }
   let stopping = false;
   const stop = (signal: string) => {
@@ -87,7 +100,11 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
     stopping = true;
     logger.info({ signal }, "shutting down");
     platform.close().then(
-      () => process.exit(0),
+      async () => {
+        if (envFile) await removeEnvFile(envFile, platform.url);
+        process.stderr.write(`ticketing platform at ${platform.url} stopped\n`);
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
         process.exit(1);
@@ -96,30 +113,6 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-}
-
-/**
- * Writes (or updates) the ticketctl context "embedded" so `ticketctl` works against this process at once. The
- * embedded server's throwaway signing secret goes with it (file mode 0600), so `ticketctl e2e` and `load onsale` can
- * mint tokens for synthetic buyers; a real deployment's secret is never written anywhere.
- */
-async function writeCliContext(server: string, token: string, customerToken: string, jwtSecret: string): Promise<string> {
-  const dir = join(process.env["XDG_CONFIG_HOME"] || join(homedir(), ".config"), "ticketctl");
-  const file = join(dir, "config.json");
-  let current: { current?: string; contexts?: Record<string, unknown> } = {};
-  try {
-    current = JSON.parse(await readFile(file, "utf8"));
-  } catch {
-    // no config yet
-  }
-  const next = {
-    ...current,
-    current: "embedded",
-    contexts: { ...(current.contexts ?? {}), embedded: { server, token, customerToken, jwtSecret, protocol: "grpc" } },
-  };
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-  return file;
 }
 
 function positiveInt(value: string): number {
@@ -134,6 +127,10 @@ try {
   if (err instanceof ConfigError || err instanceof UnmigratedSchemaError || err instanceof InvalidArgumentError) {
     process.stderr.write(`ticketing-server: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof PortInUseError) {
+    process.stderr.write(`ticketing-server: ${err.message}\n`);
+    process.exit(1);
   }
   throw err;
 }

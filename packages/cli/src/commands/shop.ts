@@ -3,13 +3,21 @@ import type { Deps, Run } from "../deps.js";
 import { CliError, EXIT } from "../errors.js";
 import { act, examples } from "./shared.js";
 
-/** Runs `ticketctl shop` with the given run context and arguments. */
+/**
+ * Runs `ticketctl shop`. It buys as the context's customer when the context has one (the contexts `make start`
+ * writes do) and no token was named for this run; the admin token then stands in for the payment provider, the
+ * only caller allowed to mark an order paid.
+ */
 export async function runShop(r: Run): Promise<void> {
   if (!r.deps.stdin.isTTY || !r.deps.stdout.isTTY) {
     throw new CliError("shop is interactive and needs a terminal", EXIT.usage, "use `ticketctl cart add` and `ticketctl order place` in scripts");
   }
+  const conn = await r.connection();
+  const asCustomer = !conn.tokenGiven && conn.customerToken !== undefined;
+  const buyer = asCustomer ? r.deps.createClient({ ...conn, token: conn.customerToken }) : await r.client();
+  const payer = asCustomer ? await r.client() : undefined;
   const { shopView } = await import("../ui/shop.js");
-  await shopView(await r.client(), r.deps);
+  await shopView(buyer, payer, r.deps);
 }
 
 /** Registers the `ticketctl shop` command(s) on their parent. */
@@ -17,6 +25,7 @@ export function register(program: Command, deps: Deps): void {
   program
     .command("shop")
     .description("Buy interactively: browse events, pick tickets, place, pay and follow the order live (terminal only)")
-    .addHelpText("after", examples("ticketctl shop", "ticketctl shop --context embedded"))
+    .addHelpText("before", "Buys as the context's customer when it has one (the contexts `make start` writes do), else with the token in use.\n")
+    .addHelpText("after", examples("ticketctl shop", "ticketctl shop --context embedded-50600-customer"))
     .action(act(deps, runShop));
 }

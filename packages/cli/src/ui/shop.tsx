@@ -2,7 +2,7 @@ import { Code, ConnectError, booking as bookingPb, checkout as pb, event as even
 import { Box, Text, render, useApp, useInput } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import type { Deps } from "../deps.js";
-import { money } from "../format.js";
+import { money, plural } from "../format.js";
 import { OrderCard } from "./watch.js";
 
 type Screen =
@@ -20,8 +20,11 @@ const describe = (err: unknown) => {
   return `${e.codeName}: ${e.message}${short ? ` — ${short}` : ""}`;
 };
 
-/** The interactive shop: browse events, pick tickets, review the cart, place, pay and follow the order live. */
-export function Shop({ client }: { client: TicketingClient }) {
+/**
+ * The interactive shop: browse events, pick tickets, review the cart, place, pay and follow the order live. `payer`
+ * marks orders paid when the buyer may not (a customer): it plays the payment provider.
+ */
+export function Shop({ client, payer }: { client: TicketingClient; payer?: TicketingClient | undefined }) {
   const { exit } = useApp();
   const [screen, setScreen] = useState<Screen>({ kind: "events" });
   const [events, setEvents] = useState<eventPb.Event[]>();
@@ -110,7 +113,7 @@ export function Shop({ client }: { client: TicketingClient }) {
         setScreen({ kind: "order", orderId: placed!.id });
       });
     } else if (screen.kind === "order" && order) {
-      if (input === "y") act(async () => void (await client.checkout.markOrderAsPaid({ orderId: order.id, paymentReference: `shop-${Date.now()}` })));
+      if (input === "y") act(async () => void (await (payer ?? client).checkout.markOrderAsPaid({ orderId: order.id, paymentReference: `shop-${Date.now()}` })));
       if (input === "x") act(async () => void (await client.checkout.cancelOrder({ orderId: order.id, reason: "cancelled in the shop" })));
     }
   });
@@ -124,7 +127,7 @@ export function Shop({ client }: { client: TicketingClient }) {
           {events === undefined ? <Text>loading events…</Text> : events.length === 0 ? <Text>no events on sale</Text> : null}
           {events?.map((e, i) => (
             <Text key={e.id} inverse={i === cursor}>
-              {e.name} — {e.venue?.name ?? ""} ({e.ticketTypes.length} ticket types)
+              {e.name}{e.venue?.name ? ` — ${e.venue.name}` : ""} ({plural(e.ticketTypes.length, "ticket type")})
             </Text>
           ))}
         </Box>
@@ -165,8 +168,8 @@ export function Shop({ client }: { client: TicketingClient }) {
 }
 
 /** Runs the shop until the user quits. */
-export async function shopView(client: TicketingClient, deps: Deps): Promise<void> {
-  const app = render(<Shop client={client} />, {
+export async function shopView(client: TicketingClient, payer: TicketingClient | undefined, deps: Deps): Promise<void> {
+  const app = render(<Shop client={client} payer={payer} />, {
     stdout: deps.stdout as NodeJS.WriteStream,
     stderr: deps.stderr as NodeJS.WriteStream,
     stdin: deps.stdin as NodeJS.ReadStream,

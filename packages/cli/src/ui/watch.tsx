@@ -52,11 +52,13 @@ export function OrderCard({ order, history }: { order: pb.Order | undefined; his
   );
 }
 
-function Watch({ stream }: { stream: AsyncIterable<pb.WatchOrderResponse> }) {
+/** Follows one order's stream until the order is final, then exits with the final state on screen. */
+export function Watch({ stream }: { stream: AsyncIterable<pb.WatchOrderResponse> }) {
   const { exit } = useApp();
   const [order, setOrder] = useState<pb.Order>();
   const [history, setHistory] = useState<pb.OrderStatus[]>([]);
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<Error>();
+  const [ended, setEnded] = useState(false);
   useEffect(() => {
     (async () => {
       try {
@@ -67,17 +69,29 @@ function Watch({ stream }: { stream: AsyncIterable<pb.WatchOrderResponse> }) {
           setHistory((h) => (h.at(-1) === o.status ? h : [...h, o.status]));
           if (FINAL.has(o.status)) break;
         }
-        exit();
+        setEnded(true);
       } catch (err) {
-        setError(err instanceof Error ? err.message : String(err));
-        exit(err instanceof Error ? err : new Error(String(err)));
+        setError(err instanceof Error ? err : new Error(String(err)));
       }
     })();
-  }, [stream, exit]);
+  }, [stream]);
+  // Exits from an effect, i.e. after React has committed the last state: exiting right after setOrder unmounted the
+  // view before that update was drawn, and the screen kept PENDING_PAYMENT and "watching…" after the order was PAID.
+  useEffect(() => {
+    if (error) exit(error);
+    else if (ended) exit();
+  }, [ended, error, exit]);
+  const footer = error ? (
+    <Text color="red">{error.message}</Text>
+  ) : ended ? (
+    <Text dimColor>{order && FINAL.has(order.status) ? `final: ${pb.OrderStatus[order.status]}` : "the stream ended"}</Text>
+  ) : (
+    <Text dimColor>watching… Ctrl-C to stop</Text>
+  );
   return (
     <Box flexDirection="column">
       <OrderCard order={order} history={history} />
-      {error ? <Text color="red">{error}</Text> : <Text dimColor>watching… Ctrl-C to stop</Text>}
+      {footer}
     </Box>
   );
 }

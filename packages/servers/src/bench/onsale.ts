@@ -1,7 +1,7 @@
 // The on-sale benchmark: many buyers after one ticket type, on real PostgreSQL and Kafka, against server processes
 // started as an operator would start them, driven by the Go load driver in bench/driver (cheap on CPU, so the
 // figures are the servers'). Prints figures; asserts nothing. docs/benchmarks.md explains how to read them.
-//   node packages/servers/dist/bench/onsale.js [--scenarios ceilings,allinone,separate,naive,buckets] [--repeat 3]
+//   node packages/servers/dist/bench/onsale.js [--scenarios ceilings,allinone,separate,naive,holds,buckets] [--repeat 3]
 //     [--duration 30] [--seats N] [--sold-out 5] [--root <checkout>] [--profile]
 import { toBinary, create } from "@bufbuild/protobuf";
 import { createTicketingClient, event as eventPb } from "@ticketing/sdk";
@@ -40,7 +40,7 @@ import {
 } from "./onsale-infra.js";
 import { pidOfProfile, profileFiles, renderSummary, summarizeFile } from "./profile-summary.js";
 
-const SCENARIOS = ["ceilings", "allinone", "separate", "naive", "buckets"] as const;
+const SCENARIOS = ["ceilings", "allinone", "separate", "naive", "holds", "buckets"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: flags } = parseArgs({
@@ -61,7 +61,7 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   console.log(`usage: node packages/servers/dist/bench/onsale.js [options]   (make bench-onsale ARGS="...")
-  --scenarios <list>     any of ${SCENARIOS.join(",")} (default: all)
+  --scenarios <list>     any of ${SCENARIOS.join(",")} (default: all; holds = CreateBooking alone, batched vs naive)
   --repeat <n>           runs per scenario; the median is reported (default 3)
   --duration <s>         cap of an on-sale phase that does not sell out (default 30)
   --seats <n>            seats of every on-sale (default 20000 for 300 buyers, 4000 for 30)
@@ -153,6 +153,20 @@ interface OnsaleResult {
   totalTickets: number;
   driverCpuUsPerCall: number;
 }
+interface HoldsResult extends RpcReport {
+  wallMs: number;
+  holds: number;
+  tickets: number;
+  holdsPerSec: number;
+  soldOut: boolean;
+  driverCpuUsPerCall: number;
+}
+
+interface HoldsFigures {
+  result: HoldsResult;
+  cpu: CpuUse[];
+}
+
 interface UnaryResult extends RpcReport {
   measuredMs: number;
   completed: number;
@@ -209,6 +223,7 @@ interface Row {
   onsale?: OnsaleFigures;
   getEvent?: UnaryFigures;
   soldOut?: SoldOutFigures;
+  holds?: HoldsFigures;
 }
 
 /** What a measurement needs from the run it is part of. */
@@ -461,6 +476,27 @@ async function measureGetEvent(
   return { result, cpu: from && to ? cpuBetween(from, to).use : [] };
 }
 
+/**
+ * The hold alone: `callers` concurrent CreateBooking calls, one fresh order each (as checkout makes them), against
+ * booking until the stock is gone or the on-sale cap passes. Same RPC, same servers; only the hold strategy differs
+ * between the runs compared.
+ */
+async function measureHolds(ctx: RunContext, target: string, callers: number, seats: number): Promise<HoldsFigures> {
+  const { ticketId } = await createOnsaleEvent(ctx, seats);
+  const token = await mintToken(ctx.secret, "bench-checkout", "service");
+  let from: CpuSample | undefined;
+  const result = await runDriver<HoldsResult>(
+    { mode: "holds", target, conns: opts.conns, deadlineMs: opts.deadlineMs, token, ticketId, callers, durationSeconds: opts.durationSeconds },
+    (e) => {
+      if (e.event === "start") from = sampleCpu(ctx.groups);
+    },
+    (pid) => ctx.setDriverPid(pid),
+  );
+  const to = sampleCpu(ctx.groups);
+  ctx.setDriverPid(undefined);
+  return { result, cpu: from ? cpuBetween(from, to).use : [] };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Printing
 
@@ -536,6 +572,16 @@ function printGetEvent(label: string, g: UnaryFigures): void {
 // Scenarios
 
 /** A fresh database, Kafka namespace and set of server processes for one run; everything is removed after. */
+function printHolds(strategy: string, callers: number, h: HoldsFigures): void {
+  const r = h.result;
+  console.log(
+    `holds (CreateBooking), ${strategy}, ${callers} callers: ${num(r.holdsPerSec)} holds/s (${num(r.holds, 0)} holds, ` +
+      `${num(r.tickets, 0)} tickets in ${num(r.wallMs / 1000)} s${r.soldOut ? ", sold out" : ", cap hit"})`,
+  );
+  console.log(`  CreateBooking  ${num(r.calls, 0)} calls  p50 ${ms(r.latencyMs.p50)}  p99 ${ms(r.latencyMs.p99)}  max ${ms(r.latencyMs.max)} ms   ${codesText(r.codes)}`);
+  console.log(`  CPU, cores: ${cpuText(h.cpu, r.driverCpuUsPerCall)}`);
+}
+
 async function withPlatform(
   label: string,
   topology: Topology,
@@ -658,6 +704,26 @@ async function runScenario(scenario: Scenario, n: number): Promise<Row[]> {
         onsaleSuite(scenario, ctx, { getEvent: false, soldOutProbe: false, buyers: [30, 300] }),
       );
     }
+    case "holds": {
+      // One platform per strategy, the same measurement in each: the hold is the only thing that differs.
+      const rows: Row[] = [];
+      for (const strategy of ["batched", "naive"]) {
+        console.log(`hold strategy ${strategy} (all-in-one, TICKETING_HOLD_STRATEGY=${strategy})`);
+        rows.push(
+          ...(await withPlatform(`${label}-${strategy}`, "allinone", { TICKETING_HOLD_STRATEGY: strategy }, async (ctx) => {
+            const found: Row[] = [];
+            for (const callers of [30, 300]) {
+              const h = await measureHolds(ctx, ctx.eventUrl, callers, seatsFor(callers));
+              printHolds(strategy, callers, h);
+              found.push({ scenario, variant: strategy, buyers: callers, holds: h });
+              await settle(ctx.db);
+            }
+            return found;
+          })),
+        );
+      }
+      return rows;
+    }
     case "buckets":
       console.log("topology: separate, with TWO booking processes; checkout and event get both in TICKETING_BOOKING_URL");
       return withPlatform(label, "buckets", {}, async (ctx) => {
@@ -778,6 +844,18 @@ function printMedians(scenario: Scenario, rows: Row[]): void {
   }
 }
 
+function printHoldsRatio(rows: Row[]): void {
+  const rate = (strategy: string, callers: number) =>
+    median(rows.filter((r) => r.holds && r.variant === strategy && r.buyers === callers).map((r) => (r.holds as HoldsFigures).result.holdsPerSec));
+  console.log("\nholds: batched / naive, successful holds/s of CreateBooking (medians):");
+  for (const callers of [30, 300]) {
+    const ours = rate("batched", callers);
+    const naive = rate("naive", callers);
+    if (ours === undefined || naive === undefined) console.log(`  ${callers} callers: n/a`);
+    else console.log(`  ${callers} callers: ${num(ours)} / ${num(naive)} = ${naive > 0 ? `${num(ours / naive, 2)}×` : "∞"}`);
+  }
+}
+
 function printRatio(rows: Row[]): void {
   const holds = (scenario: Scenario, buyers: number) =>
     medianOf(rows.filter((r) => r.scenario === scenario && r.buyers === buyers && r.onsale), METRICS[0] as Metric);
@@ -803,7 +881,7 @@ function summaryTable(rows: Row[]): string {
     return m === undefined ? undefined : num(m);
   };
   const order = (r: Row) => [SCENARIOS.indexOf(r.scenario), r.variant, r.buyers] as const;
-  const groups = [...groupRows(rows).values()].sort((a, b) => {
+  const groups = [...groupRows(rows.filter((r) => !r.holds)).values()].sort((a, b) => {
     const [x, y] = [order(a[0] as Row), order(b[0] as Row)];
     return x[0] - y[0] || x[1].localeCompare(y[1]) || x[2] - y[2];
   });
@@ -849,7 +927,16 @@ for (const scenario of opts.scenarios) {
   all.push(...rows);
 }
 if (opts.scenarios.includes("naive")) printRatio(all);
+if (opts.scenarios.includes("holds")) printHoldsRatio(all);
 console.log(`\n## Summary (median of ${opts.repeat} run(s) per line; "(cap)": the on-sale hit the ${opts.durationSeconds} s cap before selling out)\n`);
 console.log(summaryTable(all));
+if (all.some((r) => r.holds)) {
+  console.log("\n| Hold strategy | Callers | Holds/s (CreateBooking) | p50 / p99 ms |\n|---|---|---|---|");
+  for (const [, group] of groupRows(all.filter((r) => r.holds))) {
+    const pick = (f: (h: HoldsResult) => number) => num(median(group.map((r) => f((r.holds as HoldsFigures).result))) as number);
+    const first = group[0] as Row;
+    console.log(`| ${first.variant} | ${first.buyers} | ${pick((h) => h.holdsPerSec)} | ${pick((h) => h.latencyMs.p50)} / ${pick((h) => h.latencyMs.p99)} |`);
+  }
+}
 console.log(`\nmachine: ${await describeMachine()}`);
 console.log(`servers: ${commitOf(SERVERS_ROOT)}; command: make bench-onsale ARGS="${process.argv.slice(2).join(" ")}"`);

@@ -1,13 +1,13 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { booking as pb } from "@ticketing/sdk";
-import { randomUUID } from "node:crypto";
 import { TOPICS, type BusMessage } from "../platform/bus.js";
 import type { Em } from "../platform/db.js";
 import { enqueue } from "../platform/outbox.js";
 import type { BookingRecord } from "./domain/booking.js";
 import { bookingToPb } from "./handler.js";
 import type { BookingEventType, BookingEvents } from "./service.js";
+import { uuidv7 } from "../platform/ids.js";
 
 const TYPES = {
   HELD: pb.BookingEventType.HELD,
@@ -19,7 +19,7 @@ const TYPES = {
 /** Booking events as protobuf BookingEvent messages in the booking schema's outbox. */
 export function outboxBookingEvents(wake: () => void): BookingEvents {
   const prepare = (type: BookingEventType, orderId: string, bookings: readonly BookingRecord[], at = new Date()): BusMessage => {
-    const eventId = randomUUID();
+    const eventId = uuidv7();
     const message = create(pb.BookingEventSchema, {
       eventId,
       occurredAt: timestampFromDate(at),

@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { LockMode } from "@mikro-orm/core";
 import { TOPICS } from "../platform/bus.js";
 import { PG, pgCode, transaction, type Em } from "../platform/db.js";
@@ -7,6 +7,7 @@ import type { BookingRecord, HoldItem } from "./domain/booking.js";
 import { Booking, Stock } from "./entities.js";
 import * as repo from "./repository.js";
 import type { BookingEvents } from "./service.js";
+import { uuidv7 } from "../platform/ids.js";
 
 export interface HoldRequest {
   orderId: string;
@@ -155,7 +156,7 @@ export class BatchedHolds implements HoldStrategy {
   #prepare(request: HoldRequest, now: Date): Prepared {
     const expiresAt = new Date(now.getTime() + request.ttlSeconds * 1000);
     const bookings: BookingRecord[] = request.items.map((item) => ({
-      id: randomUUID(),
+      id: uuidv7(),
       orderId: request.orderId,
       ticketId: item.ticketId,
       eventId: this.shapeOf(item.ticketId).eventId,
@@ -222,7 +223,7 @@ export class NaiveHolds implements HoldStrategy {
         stock.held += item.quantity;
         stock.updatedAt = now;
         const record: BookingRecord = {
-          id: randomUUID(),
+          id: uuidv7(),
           orderId: request.orderId,
           ticketId: item.ticketId,
           eventId: stock.eventId,

@@ -1,13 +1,13 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { booking as bookingPb, checkout as pb } from "@ticketing/sdk";
-import { randomUUID } from "node:crypto";
 import { TOPICS, type Bus, type BusMessage, type Subscription } from "../platform/bus.js";
 import type { Em } from "../platform/db.js";
 import { enqueue } from "../platform/outbox.js";
 import type { OrderSnapshot } from "./domain/order.js";
 import { orderToPb } from "./handler.js";
 import type { CheckoutService, OrderEventType, OrderEvents } from "./service.js";
+import { uuidv7 } from "../platform/ids.js";
 
 const TYPES = {
   PLACED: pb.OrderEventType.PLACED,
@@ -20,7 +20,7 @@ const TYPES = {
 /** Order events as protobuf OrderEvent messages in the checkout schema's outbox. */
 export function outboxOrderEvents(wake: () => void): OrderEvents {
   const prepare = (type: OrderEventType, order: OrderSnapshot): BusMessage => {
-    const eventId = randomUUID();
+    const eventId = uuidv7();
     const message = create(pb.OrderEventSchema, {
       eventId,
       occurredAt: timestampFromDate(order.updatedAt),
@@ -55,6 +55,8 @@ export function consumeBookingEvents(bus: Bus, service: CheckoutService, onState
     group: CHECKOUT_GROUP,
     ...(onStateChange ? { onStateChange } : {}),
     handle: async (message: BusMessage) => {
+      // Holds being created concern no order state; the header says so without decoding (one per order on sale).
+      if (message.type === "BOOKING_EVENT_TYPE_HELD") return;
       const event = fromBinary(bookingPb.BookingEventSchema, message.value);
       if (event.type === bookingPb.BookingEventType.CONFIRMED) {
         await service.onHoldsConfirmed(event.eventId, event.orderId, event.bookings[0]?.paymentReference ?? "");

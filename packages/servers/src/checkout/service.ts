@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Caller } from "../platform/auth.js";
 import { BoundedMap } from "../platform/bounded-map.js";
@@ -18,6 +17,7 @@ import {
 } from "./domain/order.js";
 import * as repo from "./repository.js";
 import { SoldOutMemory } from "./sold-out.js";
+import { uuidv7 } from "../platform/ids.js";
 
 export const MAX_LINE_QUANTITY = 100;
 export const MAX_CART_LINES = 20;
@@ -475,7 +475,7 @@ function newOrder(userId: string, lines: OrderLine[]): OrderSnapshot {
   const { totalMinor, currency } = lines.length > 0 ? priceLines(lines) : { totalMinor: 0n, currency: "" };
   const now = new Date();
   return {
-    id: randomUUID(),
+    id: uuidv7(),
     userId,
     status: "PLACING",
     items: [...lines].sort((a, b) => a.ticketId.localeCompare(b.ticketId)),

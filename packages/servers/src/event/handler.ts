@@ -31,7 +31,8 @@ export function eventToPb(e: EventSnapshot): pb.Event {
     id: e.id,
     name: e.name,
     description: e.description,
-    venue: { name: e.venueName, location: e.venueLocation },
+    // No venue reads as no venue ("venue": {} in JSON looked like a bug), not as one with empty fields.
+    ...(e.venueName || e.venueLocation ? { venue: { name: e.venueName, location: e.venueLocation } } : {}),
     startsAt: timestampFromDate(e.startsAt),
     endsAt: timestampFromDate(e.endsAt),
     ticketTypes: e.ticketTypes.map(ticketTypeToPb),

@@ -1,21 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { Em } from "../platform/db.js";
 import { Event, TicketType } from "./entities.js";
+import type { NewEvent } from "./domain/event.js";
+import { uuidv7 } from "../platform/ids.js";
 
 // Persistence of events through MikroORM entities. Every function takes the EntityManager fork it works in.
 
-export interface NewEventRow {
-  name: string;
-  description: string;
-  venueName: string;
-  venueLocation: string;
-  startsAt: Date;
-  endsAt: Date;
-  createdBy: string;
-  idempotencyKey: string;
-  requestHash: string;
-  ticketTypes: { name: string; priceMinor: bigint; currency: string; capacity: number; stockBuckets: number }[];
-}
+export type NewEventRow = NewEvent & { createdBy: string; idempotencyKey: string; requestHash: string };
 
 export function findByKey(em: Em, createdBy: string, idempotencyKey: string): Promise<Event | null> {
   return em.findOne(Event, { createdBy, idempotencyKey }, { populate: ["ticketTypes"] });
@@ -24,8 +14,8 @@ export function findByKey(em: Em, createdBy: string, idempotencyKey: string): Pr
 /** Stores the event as CREATING with its ticket types, in one flush. */
 export async function insertCreating(em: Em, row: NewEventRow): Promise<Event> {
   const { ticketTypes, ...fields } = row;
-  const event = em.create(Event, { ...fields, id: randomUUID(), status: "CREATING", createdAt: new Date() });
-  ticketTypes.forEach((tt, position) => em.create(TicketType, { ...tt, id: randomUUID(), event, position }));
+  const event = em.create(Event, { ...fields, id: uuidv7(), status: "CREATING", createdAt: new Date() });
+  ticketTypes.forEach((tt, position) => em.create(TicketType, { ...tt, id: uuidv7(), event, position }));
   await em.flush();
   return event;
 }

@@ -2,7 +2,7 @@ import { BoundedMap } from "../platform/bounded-map.js";
 import { DomainError, notFound } from "../platform/errors.js";
 import { detached, PG, pgCode, type Em } from "../platform/db.js";
 import type { Logger } from "../platform/logger.js";
-import type { EventSnapshot, TicketTypeSnapshot } from "./domain/event.js";
+import type { EventSnapshot, NewEvent, TicketTypeSnapshot } from "./domain/event.js";
 import type { Event, TicketType } from "./entities.js";
 import * as repo from "./repository.js";
 
@@ -12,24 +12,6 @@ export interface StockGateway {
   createStock(ticketId: string, eventId: string, total: number, buckets: number): Promise<void>;
   /** Deletes the stock of a ticket type; a missing stock is not an error. */
   deleteStock(ticketId: string): Promise<void>;
-}
-
-export interface NewTicketType {
-  name: string;
-  priceMinor: bigint;
-  currency: string;
-  capacity: number;
-  stockBuckets: number;
-}
-
-export interface NewEvent {
-  name: string;
-  description: string;
-  venueName: string;
-  venueLocation: string;
-  startsAt: Date;
-  endsAt: Date;
-  ticketTypes: NewTicketType[];
 }
 
 /** Use cases of the catalogue. */

@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { Caller } from "../platform/auth.js";
 import { detached, type Em } from "../platform/db.js";
 import { DomainError } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
-import { PermanentDeliveryError, type Channel } from "./channels.js";
+import { PermanentDeliveryError, type Channel, type Outgoing } from "./channels.js";
 import { render, type OrderEventKind, type OrderFacts } from "./domain/templates.js";
 import * as repo from "./repository.js";
+import { uuidv7 } from "../platform/ids.js";
 
 /** The least time between two delivery passes while notifications keep arriving. */
 const PASS_INTERVAL_MS = 25;
@@ -52,7 +52,7 @@ export class NotificationService {
     const fresh = changes.map((change) => {
       const { subject, body } = render(change.kind, change.facts);
       return {
-        id: randomUUID(),
+        id: uuidv7(),
         sourceEventId: change.eventId,
         orderId: change.facts.orderId,
         userId: change.userId,
@@ -70,17 +70,7 @@ export class NotificationService {
       return stored.size;
     }
     for (const n of fresh) {
-      if (!stored.has(n.sourceEventId)) continue;
-      await this.channel.deliver({
-        notificationId: n.id,
-        sourceEventId: n.sourceEventId,
-        orderId: n.orderId,
-        userId: n.userId,
-        eventType: n.orderEventType,
-        subject: n.subject,
-        body: n.body,
-        event: undefined,
-      });
+      if (stored.has(n.sourceEventId)) await this.channel.deliver(this.#outgoing(n));
     }
     return stored.size;
   }
@@ -166,22 +156,26 @@ export class NotificationService {
     }
   }
 
-  async #deliver(n: repo.NotificationRecord): Promise<repo.AttemptOutcome> {
+  #outgoing(n: repo.NewNotification): Outgoing {
     const toJson = this.toJson;
+    return {
+      notificationId: n.id,
+      sourceEventId: n.sourceEventId,
+      orderId: n.orderId,
+      userId: n.userId,
+      eventType: n.orderEventType,
+      subject: n.subject,
+      body: n.body,
+      // Only the webhook channel sends the event itself: converting it for the others would be wasted work.
+      get event() {
+        return toJson(n.payload);
+      },
+    };
+  }
+
+  async #deliver(n: repo.NotificationRecord): Promise<repo.AttemptOutcome> {
     try {
-      const detail = await this.channel.deliver({
-        notificationId: n.id,
-        sourceEventId: n.sourceEventId,
-        orderId: n.orderId,
-        userId: n.userId,
-        eventType: n.orderEventType,
-        subject: n.subject,
-        body: n.body,
-        // Only the webhook channel sends the event itself: converting it for the others would be wasted work.
-        get event() {
-          return toJson(n.payload);
-        },
-      });
+      const detail = await this.channel.deliver(this.#outgoing(n));
       return { notification: n, outcome: "DELIVERED", detail, retryInSeconds: 0 };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -1,6 +1,6 @@
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { booking as bookingPb, checkout as checkoutPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
+import { booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -57,6 +57,17 @@ const DESCRIPTORS: Record<RunnableService, DescService> = {
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
 };
+
+/**
+ * The messages errors carry as details (see toConnectError). Reflection serves their files in every process, so a
+ * process without the booking service can still describe the InsufficientStock its PlaceOrder refusals carry.
+ */
+export const ERROR_DETAILS: readonly DescMessage[] = [commonPb.BadRequestSchema, commonPb.StateConflictSchema, bookingPb.InsufficientStockSchema];
+
+/** The port a process of these services listens on: TICKETING_PORT, else the one service's default, else 50600. */
+export function listenPort(config: Config, services: readonly RunnableService[]): number {
+  return config.port ?? (services.length === 1 ? DEFAULT_PORTS[services[0] as RunnableService] : 50600);
+}
 
 export interface PlatformOptions {
   services: readonly RunnableService[];
@@ -208,11 +219,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
-    const server = await startRpcServer(config.host, config.port ?? (services.length === 1 ? DEFAULT_PORTS[services[0] as RunnableService] : 50600), {
+    const server = await startRpcServer(config.host, listenPort(config, services), {
       routes: (router) => {
         for (const r of routes) r(router);
         health.routes(router);
-        reflectionRoutes([...descriptors, ...grpcDescriptors()])(router);
+        reflectionRoutes([...descriptors, ...grpcDescriptors()], ERROR_DETAILS.map((d) => d.file))(router);
       },
       interceptors: serverInterceptors,
       health,

@@ -80,10 +80,37 @@ export class TokenAuthority {
       return { caller, expiresAt: payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000 };
     } catch (err) {
       if (err instanceof DomainError) throw err;
-      if (err instanceof joseErrors.JWTExpired) throw new DomainError("Unauthenticated", "token expired");
-      throw new DomainError("Unauthenticated", "invalid token");
+      throw new DomainError("Unauthenticated", refusalReason(err));
     }
   }
+}
+
+/**
+ * Why jose refused a token, in words that tell the caller what to fix: a bare "invalid token" sent people hunting
+ * (most often it is a token signed by another deployment's secret). Names the claim at fault, never the secret.
+ */
+function refusalReason(err: unknown): string {
+  const at = (seconds: unknown) => (typeof seconds === "number" ? ` at ${new Date(seconds * 1000).toISOString()}` : "");
+  if (err instanceof joseErrors.JWTExpired) return `token expired${at(err.payload.exp)}`;
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return "invalid token: bad signature (it was not signed with this deployment's TICKETING_JWT_SECRET)";
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "invalid token: wrong algorithm (only HS256 is accepted)";
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    const claim = err.claim;
+    if (claim === "iss") {
+      const iss = err.payload.iss;
+      return iss === undefined
+        ? `invalid token: no "iss" claim (it must be "${ISSUER}")`
+        : `invalid token: wrong issuer ${JSON.stringify(String(iss).slice(0, 64))} (it must be "${ISSUER}")`;
+    }
+    if (claim === "nbf") return `invalid token: not valid yet (nbf${at(err.payload.nbf)})`;
+    return `invalid token: the "${claim}" claim is ${err.reason === "missing" ? "missing" : "malformed"}`;
+  }
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) {
+    return "invalid token: malformed (a JWT is three base64url parts separated by dots, with a JSON payload)";
+  }
+  return "invalid token";
 }
 
 /** Where the auth interceptor leaves the verified caller for handlers. */

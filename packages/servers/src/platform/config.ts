@@ -40,6 +40,8 @@ export interface Config {
   holdStrategy: "batched" | "naive";
   /** pino level. */
   logLevel: string;
+  /** auto: pretty when stdout is a terminal, JSON otherwise. */
+  logFormat: "auto" | "json" | "pretty";
   /** Kafka bootstrap servers; empty means the in-process bus. */
   kafkaBrokers: string[];
   /** Partitions of the topics created at start. */
@@ -82,6 +84,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
   { name: "TICKETING_HOLD_STRATEGY", default: "batched", description: "how booking takes stock: batched (group commit) or naive (SELECT … FOR UPDATE per order: the on-sale benchmark's comparator, not for production)" },
   { name: "TICKETING_LOG_LEVEL", default: "info", description: "pino log level: trace, debug, info, warn, error, fatal, silent" },
+  { name: "TICKETING_LOG_FORMAT", default: "auto", description: "json (one object per line), pretty (short coloured lines) or auto: pretty when stdout is a terminal, else json" },
   { name: "TICKETING_KAFKA_BROKERS", default: "(in-process bus)", description: "comma-separated Kafka bootstrap servers. KAFKA_BROKERS is read too" },
   { name: "TICKETING_KAFKA_PARTITIONS", default: "6", description: "partitions of the topics created at start" },
   { name: "TICKETING_KAFKA_NAMESPACE", default: "(none)", description: "prefix of every topic and consumer group, to share a cluster between deployments" },
@@ -174,6 +177,11 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`TICKETING_LOG_LEVEL=${logLevel}: must be one of trace, debug, info, warn, error, fatal, silent`);
   }
 
+  const logFormat = (read("TICKETING_LOG_FORMAT") ?? "auto") as Config["logFormat"];
+  if (!["auto", "json", "pretty"].includes(logFormat)) {
+    problems.push(`TICKETING_LOG_FORMAT=${logFormat}: must be auto, json or pretty`);
+  }
+
   const expiryCron = read("TICKETING_EXPIRY_CRON") ?? "*/2 * * * * *";
   if (expiryCron.split(/\s+/).length < 5) {
     problems.push(`TICKETING_EXPIRY_CRON=${expiryCron}: must be a cron pattern`);
@@ -218,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     expiryBatchSize: int("TICKETING_EXPIRY_BATCH_SIZE", 500, 1, 10_000),
     holdStrategy,
     logLevel,
+    logFormat,
     kafkaBrokers: brokers,
     kafkaPartitions: int("TICKETING_KAFKA_PARTITIONS", 6, 1, 1000),
     kafkaNamespace: read("TICKETING_KAFKA_NAMESPACE") ?? "",

@@ -34,14 +34,34 @@ export interface ErrorDetails {
   stateConflict?: { currentState: string; attempted: string };
 }
 
+/**
+ * An expected answer (sold out, not found, bad input) that may be given thousands of times a second. It carries no
+ * stack trace: nobody reads it (the interceptor maps it to a code), and capturing one is most of what creating an
+ * error costs.
+ */
 export class DomainError extends Error {
-  override readonly name = "DomainError";
-  constructor(
-    readonly kind: ErrorKind,
-    message: string,
-    readonly details: ErrorDetails = {},
-  ) {
+  readonly kind: ErrorKind;
+  readonly details: ErrorDetails;
+
+  constructor(kind: ErrorKind, message: string, details: ErrorDetails = {}) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.name = "DomainError";
+    this.kind = kind;
+    this.details = details;
+  }
+}
+
+/** Runs `make` without capturing a stack trace (for errors that are answers, like DomainError). */
+export function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -3,7 +3,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { booking, common } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { callerKey, PUBLIC_SERVICES, RPC_ROLES, type TokenAuthority } from "./auth.js";
-import { DomainError, type ErrorKind } from "./errors.js";
+import { DomainError, withoutStack, type ErrorKind } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 const CODES: Record<ErrorKind, Code> = {
@@ -21,7 +21,7 @@ const CODES: Record<ErrorKind, Code> = {
 
 /** Turns a domain error into the ConnectError a client sees, typed details included. */
 export function toConnectError(err: DomainError): ConnectError {
-  const details = [];
+  const details: ConstructorParameters<typeof ConnectError>[3] & unknown[] = [];
   if (err.details.fieldViolations) {
     details.push({
       desc: common.BadRequestSchema,
@@ -40,7 +40,7 @@ export function toConnectError(err: DomainError): ConnectError {
       value: create(common.StateConflictSchema, err.details.stateConflict),
     });
   }
-  return new ConnectError(err.message, CODES[err.kind], undefined, details);
+  return withoutStack(() => new ConnectError(err.message, CODES[err.kind], undefined, details));
 }
 
 /**

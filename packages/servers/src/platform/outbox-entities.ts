@@ -8,7 +8,7 @@ const OutboxEventSchema = defineEntity({
   tableName: "outbox",
   properties: {
     id: p.bigint().primary().autoincrement(),
-    eventId: p.uuid().unique(),
+    eventId: p.uuid(),
     topic: p.text(),
     key: p.text(),
     type: p.text(),

@@ -48,6 +48,8 @@ export class OutboxRelay {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  /** Another relay (a replica) held the publisher lock at the last pass: it publishes this schema's rows too. */
+  #follower = false;
   readonly #batchSize: number;
   readonly #pollMs: number;
 
@@ -63,9 +65,12 @@ export class OutboxRelay {
     this.#schedule(0);
   }
 
-  /** Asks for a pass now (after a commit that wrote events). */
+  /**
+   * Asks for a pass now (after a commit that wrote events). While another relay is the publisher, a pass here would
+   * only find its lock taken, so the short follower poll is left to pick the rows up instead.
+   */
   wake(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#follower) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -99,7 +104,7 @@ export class OutboxRelay {
           if (this.#stopped) return;
           const again = this.#again;
           this.#again = false;
-          this.#schedule(again ? 0 : this.#pollMs);
+          this.#schedule(this.#follower ? FOLLOWER_POLL_MS : again ? 0 : this.#pollMs);
         });
     }, ms);
     this.#timer.unref();
@@ -127,7 +132,8 @@ export class OutboxRelay {
       // need no FOR UPDATE: only its holder reads or marks them.
       const { rows: lock } = await sql<{ locked: boolean }>`
         select pg_try_advisory_xact_lock(hashtext(${`ticketing.outbox.${this.options.schema}`})) as locked`.execute(db);
-      if (!lock[0]?.locked) return 0;
+      this.#follower = !lock[0]?.locked;
+      if (this.#follower) return 0;
       const read = (after: string) =>
         settled(
           sql<OutboxRow>`
@@ -155,6 +161,9 @@ export class OutboxRelay {
     });
   }
 }
+
+/** How often a relay looks again while another one holds the publisher lock (its own commits do not wake it). */
+const FOLLOWER_POLL_MS = 50;
 
 /** Batches one relay pass publishes before it commits what it marked. */
 const BATCHES_PER_PASS = 10;

@@ -7,10 +7,11 @@ const { ServerReflection, ServerReflectionResponseSchema } = reflection;
 
 /**
  * grpc.reflection.v1 over the protobuf-es descriptors of the services a process serves, so `buf curl`, grpcurl and
- * Postman can list and call every RPC without the .proto files.
+ * Postman can list and call every RPC without the .proto files. Every file those services import is served too, and
+ * `alsoServe` adds files no service imports but clients still meet: the error details, which travel as `Any` and
+ * which grpcurl can only decode when it can look their type up here.
  */
-export function reflectionRoutes(services: readonly DescService[]) {
-  const registry = createRegistry(...services.map((s) => s.file));
+export function reflectionRoutes(services: readonly DescService[], alsoServe: readonly DescFile[] = []) {
   const filesByName = new Map<string, DescFile>();
   const collect = (f: DescFile) => {
     if (filesByName.has(f.proto.name)) return;
@@ -18,6 +19,9 @@ export function reflectionRoutes(services: readonly DescService[]) {
     f.dependencies.forEach(collect);
   };
   services.forEach((s) => collect(s.file));
+  alsoServe.forEach(collect);
+  // Built from every collected file: a registry of the service files alone does not know the types they import.
+  const registry = createRegistry(...filesByName.values());
   const serviceNames = services.map((s) => s.typeName).sort();
 
   // A file and everything it imports, each once, dependencies first.

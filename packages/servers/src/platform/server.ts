@@ -5,6 +5,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { grpcUnaryHandler } from "./grpc-unary.js";
 import type { HealthState } from "./health.js";
+import { http1Refusals } from "./http1-errors.js";
 import type { Logger } from "./logger.js";
 import { UnaryMethods } from "./unary.js";
 
@@ -44,13 +45,18 @@ export interface RpcServer {
 export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const unary = new UnaryMethods(options.interceptors);
+  let connectRouter: ConnectRouter | undefined;
   const rpc = connectNodeAdapter({
-    routes: (router) => options.routes(unary.recorder(router)),
+    routes: (router) => {
+      connectRouter = router;
+      options.routes(unary.recorder(router));
+    },
     interceptors: options.interceptors,
     readMaxBytes: maxRequestBytes,
     // Connect GET requests let browsers cache NO_SIDE_EFFECTS reads.
     requireConnectProtocolHeader: false,
   });
+  const refuseHttp1 = http1Refusals(connectRouter?.handlers ?? []);
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
     if (req.method === "GET" && (req.url === "/healthz" || req.url === "/readyz")) {
       const ok = req.url === "/healthz" || options.health.serving;
@@ -73,6 +79,7 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
       );
       return;
     }
+    if (refuseHttp1(req as http.IncomingMessage, res as http.ServerResponse)) return;
     rpc(req as http.IncomingMessage, res as http.ServerResponse);
   };
 

@@ -47,13 +47,15 @@ export function register(parent: Command, deps: Deps): void {
   parent
     .command("add")
     .description("Add tickets of one type to your cart")
-    .arguments("<ticket-id> <quantity>")
+    .argument("<ticket-id>", "the ticket type's id (`ticketctl event get EVENT-ID` lists them)")
+    .argument("<quantity>", "how many to add: 1 to 100")
     .addHelpText("after", examples("ticketctl cart add 0b7e… 2"))
     .action(act(deps, runCartAdd));
   parent
     .command("update")
     .description("Set the quantity of one ticket type in your cart (0 removes it)")
-    .arguments("<ticket-id> <quantity>")
+    .argument("<ticket-id>", "the ticket type's id")
+    .argument("<quantity>", "the new quantity: 0 (removes it) to 100")
     .addHelpText("after", examples("ticketctl cart update 0b7e… 4", "ticketctl cart update 0b7e… 0"))
     .action(act(deps, runCartUpdate));
 }

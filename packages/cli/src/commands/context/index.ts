@@ -1,7 +1,9 @@
 import type { Command } from "commander";
+import { decodeJwt } from "jose";
 import type { Deps, Run } from "../../deps.js";
 import { configPath, loadContexts, saveContexts } from "../../contexts.js";
 import { CliError, EXIT } from "../../errors.js";
+import { table } from "../../output.js";
 import { act, examples } from "../shared.js";
 
 const path = (r: Run) => configPath(r.deps.env);
@@ -42,6 +44,21 @@ export async function runContextUse(r: Run, name: string): Promise<void> {
   r.out.info(`using context "${name}"`);
 }
 
+/** Who a token speaks for, read from its claims without verifying it (only the server can): "admin", "customer alice". */
+function holder(token: string | undefined): { role?: string; subject?: string; expired?: boolean } {
+  if (!token) return {};
+  try {
+    const claims = decodeJwt(token);
+    return {
+      ...(typeof claims["role"] === "string" ? { role: claims["role"] } : {}),
+      ...(claims.sub ? { subject: claims.sub } : {}),
+      ...(claims.exp !== undefined && claims.exp * 1000 < Date.now() ? { expired: true } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
 /** Runs `ticketctl context list` with the given run context and arguments. */
 export async function runContextList(r: Run): Promise<void> {
   const file = await loadContexts(path(r));
@@ -51,11 +68,25 @@ export async function runContextList(r: Run): Promise<void> {
     server: c.server,
     protocol: c.protocol ?? "grpc",
     token: Boolean(c.token),
+    ...holder(c.token),
   }));
   r.out.data(rows, () =>
     rows.length === 0
       ? "no contexts; add one with `ticketctl context add NAME --server URL --token JWT`"
-      : rows.map((c) => `${c.current ? "*" : " "} ${c.name}  ${c.server}  ${c.protocol}${c.token ? "" : "  (no token)"}`).join("\n"),
+      : table(rows, [
+          { header: "  NAME", value: (c) => `${c.current ? "*" : " "} ${c.name}` },
+          { header: "SERVER", value: (c) => c.server },
+          { header: "PROTOCOL", value: (c) => c.protocol },
+          {
+            header: "TOKEN",
+            value: (c) => {
+              if (!c.token) return "(none)";
+              if (!c.role) return "set";
+              const who = c.subject && c.subject !== c.role ? `${c.role} ${c.subject}` : c.role;
+              return c.expired ? `${who} (expired)` : who;
+            },
+          },
+        ]),
   );
 }
 
@@ -80,7 +111,7 @@ export function register(parent: Command, deps: Deps): void {
     .addHelpText("before", "Takes the global --server (required), --token and --protocol.\n")
     .addHelpText("after", examples("ticketctl context add staging --server https://tickets.staging.example --token $TOKEN --use"))
     .action(act(deps, runContextAdd));
-  parent.command("use").description("Switch to a saved context").argument("<name>").addHelpText("after", examples("ticketctl context use embedded")).action(act(deps, runContextUse));
+  parent.command("use").description("Switch to a saved context").argument("<name>").addHelpText("after", examples("ticketctl context use embedded-50600-customer")).action(act(deps, runContextUse));
   parent.command("list").description("List saved contexts (* = in use)").addHelpText("after", examples("ticketctl context list")).action(act(deps, runContextList));
   parent.command("remove").description("Forget a context").argument("<name>").addHelpText("after", examples("ticketctl context remove staging")).action(act(deps, runContextRemove));
 }

@@ -75,7 +75,9 @@ export async function specFrom(opts: CreateEventOptions): Promise<EventSpec> {
   return {
     name: opts.name,
     ...(opts.description ? { description: opts.description } : {}),
-    venue: { ...(opts.venue ? { name: opts.venue } : {}), ...(opts.location ? { location: opts.location } : {}) },
+    ...(opts.venue || opts.location
+      ? { venue: { ...(opts.venue ? { name: opts.venue } : {}), ...(opts.location ? { location: opts.location } : {}) } }
+      : {}),
     startsAt: opts.starts,
     endsAt: opts.ends,
     ticketTypes: opts.ticketType.map((t) => parseTicketTypeFlag(t, currency)),
@@ -87,7 +89,7 @@ export function requestFrom(spec: EventSpec, idempotencyKey?: string) {
     ...(idempotencyKey ? { idempotencyKey } : {}),
     name: spec.name,
     description: spec.description ?? "",
-    venue: { name: spec.venue?.name ?? "", location: spec.venue?.location ?? "" },
+    ...(spec.venue?.name || spec.venue?.location ? { venue: { name: spec.venue.name ?? "", location: spec.venue.location ?? "" } } : {}),
     startsAt: toTimestamp(spec.startsAt, "startsAt"),
     endsAt: toTimestamp(spec.endsAt, "endsAt"),
     ticketTypes: (spec.ticketTypes ?? []).map((t) => {

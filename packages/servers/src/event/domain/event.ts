@@ -25,6 +25,10 @@ export interface EventSnapshot {
   ticketTypes: TicketTypeSnapshot[];
 }
 
+/** What CreateEvent asks for: an event and its ticket types before they have ids. */
+export type NewTicketType = Omit<TicketTypeSnapshot, "id" | "eventId">;
+export type NewEvent = Omit<EventSnapshot, "id" | "createdAt" | "ticketTypes"> & { ticketTypes: NewTicketType[] };
+
 export const MAX_TICKET_TYPES = 50;
 export const MAX_CAPACITY = 1_000_000;
 export const MAX_STOCK_BUCKETS = 64;
