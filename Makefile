@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale start stop clean
+.PHONY: up down logs compose-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -87,6 +87,13 @@ bench-onsale: $(STAMP) $(DRIVER) ## On-sale load (real PostgreSQL + Kafka): both
 	@./scripts/kafka.sh start >/dev/null
 	npx tsc -b
 	node packages/servers/dist/bench/onsale.js $(ARGS)
+
+# The suite starts and stops a Kafka broker of its own (scripts/kafka.sh on a free port, data in .run/faults/kafka);
+# the stop after it catches a broker left behind when the suite itself was killed.
+faults: build ## Fault-injection suite: kill -9 / SIGSTOP / broker outage under load, invariants checked (~8 min); ARGS="--scenarios kill-booking"
+	@./scripts/postgres.sh start >/dev/null
+	@status=0; node packages/servers/dist/faults/run.js $(ARGS) || status=$$?; \
+	  TICKETING_KAFKA_RUN_DIR=$(CURDIR)/.run/faults/kafka ./scripts/kafka.sh stop >/dev/null 2>&1; exit $$status
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	@node scripts/start.mjs

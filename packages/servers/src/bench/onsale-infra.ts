@@ -34,8 +34,9 @@ export interface Database {
   drop(): Promise<void>;
 }
 
-export async function createDatabase(): Promise<Database> {
-  const name = `ticketing_onsale_${randomBytes(4).toString("hex")}`;
+/** An empty database named `<prefix>_<random>` on the admin server; `drop()` removes it (closing stray connections). */
+export async function createDatabase(prefix = "ticketing_onsale"): Promise<Database> {
+  const name = `${prefix}_${randomBytes(4).toString("hex")}`;
   await withAdmin((admin) => admin.query(`create database ${name}`));
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;
@@ -93,6 +94,8 @@ export interface Proc {
   port: number;
   url: string;
   logFile: string;
+  /** Settles with the exit code (null after a signal) once the process has ended, however it ended. */
+  exited: Promise<number | null>;
   stop(): Promise<"exited" | "killed">;
 }
 
@@ -128,6 +131,7 @@ export async function startProc(options: SpawnOptions): Promise<Proc> {
     port: options.port,
     url,
     logFile,
+    exited,
     stop: () => stopChild(child, exited),
   };
 
@@ -171,6 +175,73 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
   child.kill("SIGKILL");
   await exited;
   return "killed";
+}
+
+/**
+ * The servers' environment: this process's without any TICKETING_* variable (nor the DATABASE_URL and KAFKA_BROKERS
+ * aliases), plus `vars`, so a developer's own settings never leak into a run.
+ */
+export function serverEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith("TICKETING_") && k !== "DATABASE_URL" && k !== "KAFKA_BROKERS") env[k] = v;
+  }
+  return { ...env, ...vars };
+}
+
+/** One server process to run: `main.js <service>` (a service name or "all") on its own port. */
+export interface ServicePlan {
+  name: string;
+  service: string;
+  port: number;
+}
+
+/** The base URLs of each service in a plan ("all" serves every service), in plan order. */
+export function serviceUrls(plan: readonly ServicePlan[]): Record<"event" | "booking" | "checkout" | "notification", string[]> {
+  const of = (service: string) => plan.filter((p) => p.service === service || p.service === "all").map((p) => `http://127.0.0.1:${p.port}`);
+  return { event: of("event"), booking: of("booking"), checkout: of("checkout"), notification: of("notification") };
+}
+
+/**
+ * How to start each process of a plan as an operator would: `main.js <service> --migrate` on its port, every
+ * process told where the others are (TICKETING_<SERVICE>_URL lists every replica), ready once /readyz says 200.
+ * Starting one again with the same options restarts it with the same port and environment.
+ */
+export function serviceSpawns(
+  main: string,
+  plan: readonly ServicePlan[],
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  nodeArgs: string[] = [],
+): SpawnOptions[] {
+  const urls = serviceUrls(plan);
+  const urlEnv = {
+    TICKETING_EVENT_URL: urls.event.join(","),
+    TICKETING_BOOKING_URL: urls.booking.join(","),
+    TICKETING_CHECKOUT_URL: urls.checkout.join(","),
+    TICKETING_NOTIFICATION_URL: urls.notification.join(","),
+  };
+  return plan.map((p) => ({
+    name: p.name,
+    args: [main, p.service, "--migrate"],
+    env: { ...env, ...urlEnv, TICKETING_PORT: String(p.port) },
+    port: p.port,
+    logDir,
+    nodeArgs,
+    ready: "readyz" as const,
+  }));
+}
+
+/** Starts processes side by side; if any fails, stops the ones that did start and throws the first failure. */
+export async function startAll(spawns: readonly SpawnOptions[]): Promise<Proc[]> {
+  const started = await Promise.allSettled(spawns.map((s) => startProc(s)));
+  const procs = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) {
+    await Promise.all(procs.map((p) => p.stop()));
+    throw failed.reason;
+  }
+  return procs;
 }
 
 /** Runs a Node script to completion (migrations); throws with its output if it fails. */

@@ -24,7 +24,11 @@ import {
   runDriver,
   runNode,
   sampleCpu,
+  serverEnv,
+  serviceSpawns,
+  serviceUrls,
   sleep,
+  startAll,
   startProc,
   type CpuGroup,
   type CpuSample,
@@ -32,6 +36,7 @@ import {
   type Database,
   type DriverEvent,
   type Proc,
+  type ServicePlan,
 } from "./onsale-infra.js";
 import { pidOfProfile, profileFiles, renderSummary, summarizeFile } from "./profile-summary.js";
 
@@ -236,21 +241,15 @@ interface RunContext {
 
 type Topology = "allinone" | "separate" | "buckets";
 
-/** The servers' environment: ours only, so a developer's own TICKETING_* variables never leak into a run. */
-function serverEnv(db: Database, secret: string, namespace: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith("TICKETING_") && k !== "DATABASE_URL" && k !== "KAFKA_BROKERS") env[k] = v;
-  }
-  return {
-    ...env,
+function onsaleEnv(db: Database, secret: string, namespace: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return serverEnv({
     TICKETING_DATABASE_URL: db.url,
     TICKETING_JWT_SECRET: secret,
     TICKETING_KAFKA_BROKERS: KAFKA_BROKERS,
     TICKETING_KAFKA_NAMESPACE: namespace,
     TICKETING_LOG_LEVEL: "warn",
     ...extra,
-  };
+  });
 }
 
 async function startServers(
@@ -262,8 +261,7 @@ async function startServers(
   // Once, before any server starts: several processes migrating one database at once would race.
   await runNode([MAIN, "migrate"], env);
   const nodeArgs = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
-  const url = (port: number) => `http://127.0.0.1:${port}`;
-  const plan: { name: string; service: string; port: number }[] = [];
+  const plan: ServicePlan[] = [];
   if (topology === "allinone") {
     plan.push({ name: "all", service: "all", port: await freePort() });
   } else {
@@ -271,33 +269,9 @@ async function startServers(
     if (topology === "buckets") plan.push({ name: "booking-2", service: "booking", port: await freePort() });
     for (const service of ["event", "checkout", "notification"]) plan.push({ name: service, service, port: await freePort() });
   }
-  const portOf = (service: string) => plan.filter((p) => p.service === service || p.service === "all").map((p) => url(p.port));
-  const urls: Record<string, string> = {
-    TICKETING_EVENT_URL: portOf("event").join(","),
-    TICKETING_BOOKING_URL: portOf("booking").join(","),
-    TICKETING_CHECKOUT_URL: portOf("checkout").join(","),
-    TICKETING_NOTIFICATION_URL: portOf("notification").join(","),
-  };
-  const started = await Promise.allSettled(
-    plan.map((p) =>
-      startProc({
-        name: p.name,
-        args: [MAIN, p.service, "--migrate"],
-        env: { ...env, ...urls, TICKETING_PORT: String(p.port) },
-        port: p.port,
-        logDir,
-        nodeArgs,
-        ready: "readyz",
-      }),
-    ),
-  );
-  const procs = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed) {
-    await Promise.all(procs.map((p) => p.stop()));
-    throw failed.reason;
-  }
-  return { procs, eventUrl: portOf("event")[0] as string, checkoutUrl: portOf("checkout")[0] as string };
+  const procs = await startAll(serviceSpawns(MAIN, plan, env, logDir, nodeArgs));
+  const urls = serviceUrls(plan);
+  return { procs, eventUrl: urls.event[0] as string, checkoutUrl: urls.checkout[0] as string };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -631,7 +605,7 @@ async function withPlatform(
   };
   cleanups.add(stopAll);
   try {
-    const servers = await startServers(topology, serverEnv(db, secret, namespace, extraEnv), logDir, profileDir);
+    const servers = await startServers(topology, onsaleEnv(db, secret, namespace, extraEnv), logDir, profileDir);
     procs = servers.procs;
     let driverPid: number | undefined;
     const kafka = kafkaPid();

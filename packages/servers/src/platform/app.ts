@@ -133,6 +133,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             partitions: config.kafkaPartitions,
             namespace: config.kafkaNamespace,
             sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+            ...(config.kafkaGroupInstanceId ? { groupInstanceId: config.kafkaGroupInstanceId } : {}),
             logger: logger.child({ component: "kafka" }),
           })
         : new InProcessBus(logger.child({ component: "bus" })));
@@ -237,23 +238,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       relay.start();
       cleanup.push(() => relay.stop());
     }
-    const subscriptions: Subscription[] = [];
-    const dependency = (service: DescService, name: string) => (up: boolean) => {
-      health.setDependency(service.typeName, name, up);
-      logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
-    };
-    if (started.checkout) {
-      subscriptions.push(await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer")));
-    }
-    if (started.notification) {
-      const notifications = started.notification;
-      subscriptions.push(await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer")));
-      notifications.start();
-      cleanup.push(() => notifications.stop());
-    }
-    cleanup.push(async () => {
-      for (const s of subscriptions) await s.close();
-    });
     if (started.booking) {
       const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }));
       cleanup.push(async () => scheduler.stop());
@@ -283,6 +267,25 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(async () => clearInterval(reconciler));
     }
 
+    // The jobs above do not wait for the consumers: a restarted process may wait out a dead member's session before
+    // its group lets it in, and meanwhile the sweeper and the reconciler must go on.
+    const subscriptions: Subscription[] = [];
+    const dependency = (service: DescService, name: string) => (up: boolean) => {
+      health.setDependency(service.typeName, name, up);
+      logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
+    };
+    if (started.checkout) {
+      subscriptions.push(await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer")));
+    }
+    if (started.notification) {
+      const notifications = started.notification;
+      subscriptions.push(await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer")));
+      notifications.start();
+      cleanup.push(() => notifications.stop());
+    }
+    cleanup.push(async () => {
+      for (const s of subscriptions) await s.close();
+    });
     health.setServing(true);
     logger.info({ url: server.url, services }, "ticketing services serving");
     return {

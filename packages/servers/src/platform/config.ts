@@ -50,6 +50,8 @@ export interface Config {
   kafkaNamespace: string;
   /** Consumer group session timeout. */
   kafkaSessionTimeoutMs: number;
+  /** Static group membership id, when set. */
+  kafkaGroupInstanceId: string | undefined;
   /** Notification delivery channel. */
   notifyChannel: "log" | "webhook" | "email";
   /** Webhook channel: where to POST, and the HMAC-SHA256 key. */
@@ -88,7 +90,8 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_KAFKA_BROKERS", default: "(in-process bus)", description: "comma-separated Kafka bootstrap servers. KAFKA_BROKERS is read too" },
   { name: "TICKETING_KAFKA_PARTITIONS", default: "6", description: "partitions of the topics created at start" },
   { name: "TICKETING_KAFKA_NAMESPACE", default: "(none)", description: "prefix of every topic and consumer group, to share a cluster between deployments" },
-  { name: "TICKETING_KAFKA_SESSION_TIMEOUT_MS", default: "30000", description: "consumer group session timeout: how soon a dead consumer's partitions move on" },
+  { name: "TICKETING_KAFKA_SESSION_TIMEOUT_MS", default: "10000", description: "consumer group session timeout: how soon a dead consumer's partitions move on (and how long a restarted one may wait to rejoin)" },
+  { name: "TICKETING_KAFKA_GROUP_INSTANCE_ID", default: "(none)", description: "static group membership: a stable id per process (e.g. the pod name) lets a restarted consumer take its partitions back at once; must differ between replicas" },
   { name: "TICKETING_NOTIFY_CHANNEL", default: "log", description: "how buyers are notified: log, webhook or email" },
   { name: "TICKETING_NOTIFY_WEBHOOK_URL", default: "(none)", description: "webhook channel: URL each notification is POSTed to" },
   { name: "TICKETING_NOTIFY_WEBHOOK_SECRET", default: "(none)", description: "webhook channel: HMAC-SHA256 key of the x-ticketing-signature header (at least 16 characters)" },
@@ -166,6 +169,11 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push("TICKETING_JWT_SECRET: required when a database URL is set (only embedded mode generates one)");
   }
 
+  const kafkaGroupInstanceId = read("TICKETING_KAFKA_GROUP_INSTANCE_ID");
+  if (kafkaGroupInstanceId !== undefined && !/^[A-Za-z0-9._-]{1,200}$/.test(kafkaGroupInstanceId)) {
+    problems.push(`TICKETING_KAFKA_GROUP_INSTANCE_ID=${kafkaGroupInstanceId}: letters, digits, '.', '_' and '-' only (at most 200)`);
+  }
+
   const ttlRaw = read("TICKETING_HOLD_TTL") ?? "15m";
   const holdTtlSeconds = parseDuration(ttlRaw);
   if (holdTtlSeconds === undefined || holdTtlSeconds < 1 || holdTtlSeconds > 86_400) {
@@ -230,7 +238,8 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaBrokers: brokers,
     kafkaPartitions: int("TICKETING_KAFKA_PARTITIONS", 6, 1, 1000),
     kafkaNamespace: read("TICKETING_KAFKA_NAMESPACE") ?? "",
-    kafkaSessionTimeoutMs: int("TICKETING_KAFKA_SESSION_TIMEOUT_MS", 30_000, 6000, 300_000),
+    kafkaSessionTimeoutMs: int("TICKETING_KAFKA_SESSION_TIMEOUT_MS", 10_000, 6000, 300_000),
+    kafkaGroupInstanceId,
     notifyChannel,
     webhookUrl,
     webhookSecret,

@@ -22,8 +22,13 @@ export interface KafkaBusOptions {
   replicas?: number;
   /** How long start-up may wait for a broker before failing with a clear error. */
   startTimeoutMs?: number;
-  /** Consumer session timeout; lower in tests so a restarted member rejoins quickly. */
+  /** Consumer session timeout: how long the group waits for a silent member (a killed one) before moving on. */
   sessionTimeoutMs?: number;
+  /**
+   * Static membership: a restarted process with the same id takes its partitions back without waiting out the
+   * session of the one that died. Unset: dynamic membership.
+   */
+  groupInstanceId?: string;
   /** Attempts before a failing message goes to the dead-letter topic. */
   maxAttempts?: number;
   /** Prefix of every topic and consumer group, so several deployments (or test runs) can share a cluster. */
@@ -57,7 +62,8 @@ export class KafkaBus implements Bus {
       partitions: 6,
       replicas: 1,
       startTimeoutMs: 15_000,
-      sessionTimeoutMs: 30_000,
+      sessionTimeoutMs: 10_000,
+      groupInstanceId: "",
       maxAttempts: 5,
       namespace: "",
       ...options,
@@ -123,6 +129,7 @@ export class KafkaBus implements Bus {
       autocommit: false,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(this.options.sessionTimeoutMs / 3)),
+      ...(this.options.groupInstanceId ? { groupInstanceId: this.options.groupInstanceId } : {}),
       retries: 3,
       deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
