@@ -83,3 +83,18 @@ describe.each(LAUNCHERS)("the $bin launcher", ({ pkg, bin }) => {
     expect(res.stderr.toString()).toContain(`${bin} needs Node.js 22.12 or newer`);
   });
 });
+
+describe("ticketctl writing into a pipe that closes early", () => {
+  it("exits quietly, as `ticketctl --help | head -1` expects", async () => {
+    const { spawn } = await import("node:child_process");
+    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+    const child = spawn(process.execPath, [main, "event", "create", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // The reader goes away before the help is written out, like `head` after its first line.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(stderr).not.toContain("EPIPE");
+    expect(code).toBe(0);
+  });
+});

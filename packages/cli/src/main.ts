@@ -37,6 +37,13 @@ function isEntry(): boolean {
 /** The process entry: real streams, exit code on `process.exitCode`. bin/ticketctl.js calls it. */
 export async function main(): Promise<void> {
   process.on("SIGINT", () => process.exit(EXIT.interrupted));
+  // `ticketctl … | head` closes the pipe early: the reader has what it wanted, so stop quietly instead of crashing.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
+      throw err;
+    });
+  }
   process.exitCode = await run(process.argv, {
     env: process.env,
     stdout: process.stdout,

@@ -78,7 +78,7 @@ async function runE2e(
     }
     const result = { name, ok, ms: Math.round(performance.now() - started), detail };
     results.push(result);
-    if (!r.out.json) r.deps.stderr.write(`${ok ? "PASS" : "FAIL"}  ${name.padEnd(40)} ${String(result.ms).padStart(6)} ms  ${detail}\n`);
+    if (!r.out.json) r.deps.stderr.write(`${ok ? "PASS" : "FAIL"}  ${name.padEnd(44)} ${String(result.ms).padStart(6)} ms  ${detail}\n`);
     return ok;
   };
   const expiryTimeout = Number(opts.expiryTimeout) * 1000;
