@@ -70,6 +70,8 @@ describe("output", () => {
     const res = await ticketctl(["stock", "get", "tt-1"], server);
     expect(res.out).toMatch(/TOTAL\s+HELD\s+SOLD\s+AVAILABLE/);
     expect(res.out).toMatch(/100\s+3\s+7\s+90/);
+    const json = JSON.parse((await ticketctl(["--json", "stock", "get", "tt-1"], server)).out);
+    expect(json).toMatchObject({ ticketId: "tt-1", total: 100, available: 90 });
   });
 
   it("order watch without a TTY prints one line per change; with --json one object per line", async () => {
@@ -107,6 +109,12 @@ describe("errors and exit codes", () => {
     expect((await ticketctl(["event", "frobnicate"], server)).code).toBe(2);
     expect((await ticketctl(["order", "pay", "o1"], server)).code).toBe(2); // --reference missing
     expect((await ticketctl(["event", "list", "--limit", "0"], server)).code).toBe(2);
+    const badStatus = await ticketctl(["order", "list", "--status", "shipped"], server);
+    expect(badStatus.code).toBe(2);
+    expect(badStatus.err).toContain("--status must be one of PLACING, PENDING_PAYMENT, PAID, CANCELLED, EXPIRED, FAILED");
+    expect((await ticketctl(["booking", "list", "--status", "unspecified"], server)).err).toContain("HELD, CONFIRMED, RELEASED, EXPIRED");
+    expect((await ticketctl(["cart", "add", "tt-1", "two"], server)).err).toContain("QUANTITY must be a whole number");
+    expect(fake.calls).toEqual([]);
     const noServer = await ticketctl(["event", "list"]);
     expect(noServer.code).toBe(2);
     expect(noServer.err).toMatch(/no server[\s\S]*hint: start one with `make start`/);

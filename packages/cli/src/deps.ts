@@ -35,7 +35,7 @@ export interface Connection extends Required<Pick<Context, "server">> {
 
 const PROTOCOLS: readonly Protocol[] = ["grpc", "connect", "grpc-web"];
 
-export async function resolveConnection(globals: GlobalOptions, deps: Pick<Deps, "env">): Promise<Connection> {
+async function resolveConnection(globals: GlobalOptions, deps: Pick<Deps, "env">): Promise<Connection> {
   const env = deps.env;
   const file = await loadContexts(configPath(env));
   const name = globals.context ?? env["TICKETCTL_CONTEXT"] ?? file.current;

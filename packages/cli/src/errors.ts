@@ -1,6 +1,5 @@
 import { Code, ConnectError, toTicketingError } from "@ticketing/sdk";
 
-/** Exit codes of ticketctl. */
 export const EXIT = { ok: 0, error: 1, usage: 2, auth: 4, interrupted: 130 } as const;
 
 /** A failure the user can fix, with the exit code it maps to. */

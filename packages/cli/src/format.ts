@@ -33,7 +33,26 @@ export function enumName(e: Record<number, string>, value: number, prefix: strin
   return (e[value] ?? String(value)).replace(prefix, "");
 }
 
-/** Parses a positive integer flag, or throws a usage error. */
+/**
+ * An enum flag given by a value's name in any case (`--status paid`); the enum's zero value, meaning no filter,
+ * when the flag is absent.
+ */
+export function enumFlag(e: Record<string, string | number>, value: string | undefined, flag: string): number {
+  if (!value) return 0;
+  const found = e[value.toUpperCase()];
+  if (typeof found === "number" && found !== 0) return found;
+  const names = Object.keys(e).filter((k) => typeof e[k] === "number" && e[k] !== 0);
+  throw new CliError(`${flag} must be one of ${names.join(", ")}`, EXIT.usage);
+}
+
+/** A whole number the server range-checks itself (it names the field in its error), so only the type is checked here. */
+export function wholeNumber(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new CliError(`${name} must be a whole number`, EXIT.usage);
+  return n;
+}
+
+/** A positive integer flag, or a usage error that gives the range. */
 export function positiveInt(value: string, name: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${name} must be a whole number from 1 to ${max}`, EXIT.usage);

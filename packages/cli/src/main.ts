@@ -6,7 +6,7 @@ import { defaultCreateClient, type Deps } from "./deps.js";
 import { describeError, EXIT } from "./errors.js";
 import { buildProgram } from "./program.js";
 
-/** Runs ticketctl with the given argv and returns the exit code. */
+/** Never throws: a failure becomes its message on stderr and the exit code it maps to. */
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const program = buildProgram(deps);
   try {

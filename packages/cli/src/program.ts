@@ -1,20 +1,18 @@
 import { Command, Option } from "commander";
 import { createRequire } from "node:module";
-import * as bookingCommands from "./commands/booking/index.js";
-import * as cartCommands from "./commands/cart/index.js";
+import { booking } from "./commands/booking/index.js";
+import { cart } from "./commands/cart/index.js";
 import * as completion from "./commands/completion.js";
-import * as contextCommands from "./commands/context/index.js";
+import { context } from "./commands/context/index.js";
 import * as e2e from "./commands/e2e.js";
-import * as eventCreate from "./commands/event/create.js";
-import * as eventGet from "./commands/event/get.js";
-import * as eventList from "./commands/event/list.js";
-import * as onsale from "./commands/load/onsale.js";
-import * as notificationList from "./commands/notification/list.js";
-import * as orderCommands from "./commands/order/index.js";
-import { examples, noun } from "./commands/shared.js";
+import { event } from "./commands/event/index.js";
+import { load } from "./commands/load/index.js";
+import { notification } from "./commands/notification/index.js";
+import { order } from "./commands/order/index.js";
+import { examples, type Noun } from "./commands/shared.js";
 import * as shop from "./commands/shop.js";
-import * as stockCommands from "./commands/stock/index.js";
-import * as ticketGet from "./commands/ticket/get.js";
+import { stock } from "./commands/stock/index.js";
+import { ticket } from "./commands/ticket/index.js";
 import type { Deps } from "./deps.js";
 
 const require = createRequire(import.meta.url);
@@ -42,20 +40,10 @@ export function buildProgram(deps: Deps): Command {
         "Exit codes: 0 ok, 1 error, 2 usage, 4 not authenticated / not allowed, 130 interrupted.\n",
     );
 
-  const nouns: [string, string, ((parent: Command, deps: Deps) => void)[]][] = [
-    ["event", "Events and their ticket types", [eventCreate.register, eventGet.register, eventList.register]],
-    ["ticket", "Ticket types", [ticketGet.register]],
-    ["stock", "Stock and availability (total / held / sold / available)", [stockCommands.register]],
-    ["cart", "Your cart", [cartCommands.register]],
-    ["order", "Orders: place, pay, cancel, watch", [orderCommands.register]],
-    ["booking", "Holds on stock (admin)", [bookingCommands.register]],
-    ["notification", "Notifications sent to buyers", [notificationList.register]],
-    ["context", "Saved connections to deployments", [contextCommands.register]],
-    ["load", "Load generators", [onsale.register]],
-  ];
-  for (const [name, description, registers] of nouns) {
-    const parent = noun(program, name, description);
-    for (const register of registers) register(parent, deps);
+  const nouns: Noun[] = [event, ticket, stock, cart, order, booking, notification, context, load];
+  for (const noun of nouns) {
+    const parent = program.command(noun.name).description(noun.description);
+    for (const verb of noun.verbs) verb.register(parent, deps);
   }
   shop.register(program, deps);
   e2e.register(program, deps);

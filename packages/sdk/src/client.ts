@@ -52,14 +52,14 @@ export interface TicketingClient {
   transport: Transport;
 }
 
-/** The default deadline of a call. */
+/** Milliseconds each attempt of a call may take when neither the call nor the client sets `timeoutMs`. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * The SDK's interceptors, run on every attempt: the token, then the caller's own. The idempotency key and the
  * retries live around the transport (retryingTransport), so that each attempt has its own deadline.
  */
-export function sdkInterceptors(options: TicketingClientOptions): Interceptor[] {
+function sdkInterceptors(options: TicketingClientOptions): Interceptor[] {
   const interceptors: Interceptor[] = [];
   if (options.token !== undefined) {
     interceptors.push(bearerTokenInterceptor(options.token));

@@ -1,6 +1,5 @@
-import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ContextValues, type Interceptor, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { withIdempotencyKey } from "./idempotency.js";
 import { isConnectionFailure } from "./errors.js";
 
@@ -44,14 +43,7 @@ export function retryingTransport(
 ): Transport {
   const o = defaults(options === false ? { maxAttempts: 1 } : options);
   return {
-    async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: HeadersInit | undefined,
-      input: MessageInitShape<I>,
-      contextValues?: ContextValues,
-    ): Promise<UnaryResponse<I, O>> {
+    async unary(method, signal, timeoutMs, header, input, contextValues) {
       const message = withIdempotencyKey(method, input, newKey) ?? input;
       const attempts = RETRYABLE_LEVELS.has(method.idempotency) ? o.maxAttempts : 1;
       for (let attempt = 1; ; attempt++) {

@@ -62,7 +62,7 @@ export async function writeCliContexts(w: Welcome, env: Record<string, string | 
 }
 
 /** The shell lines that point curl, buf curl, grpcurl and scripts at this platform (tokens only when embedded). */
-export function exportLines(w: Pick<Welcome, "url"> & Partial<Welcome>): string[] {
+function exportLines(w: Pick<Welcome, "url"> & Partial<Welcome>): string[] {
   return [
     `export TICKETING_URL=${w.url}`,
     ...(w.adminToken ? [`export ADMIN_TOKEN=${w.adminToken}`] : []),

@@ -58,7 +58,6 @@ ${nouns
   }
 }
 
-/** Registers the `ticketctl completion` command(s) on their parent. */
 export function register(program: Command, deps: Deps): void {
   program
     .command("completion")

@@ -3,12 +3,12 @@ import { Code, ConnectError, booking, checkout, codeName, notification, type Tic
 import { reflection } from "@ticketing/sdk/grpc";
 import type { Command } from "commander";
 import { randomUUID } from "node:crypto";
-import type { Connection, Deps, Run } from "../deps.js";
+import type { Deps, Run } from "../deps.js";
 import { CliError, EXIT } from "../errors.js";
 import { mintToken } from "../tokens.js";
 import { act, examples } from "./shared.js";
 
-export interface StepResult {
+interface StepResult {
   name: string;
   ok: boolean;
   ms: number;
@@ -49,18 +49,17 @@ async function servicesOf(client: TicketingClient): Promise<string[]> {
  * Drives the whole buying flow against a deployment and reports each step. Needs an admin token; buyers use minted
  * customer tokens when the signing secret is known (development), else the context's customer token, else the admin's.
  */
-export async function runE2e(
+async function runE2e(
   r: Run,
   opts: { expiryTimeout: string; notificationTimeout: string },
-  clientFor: (c: Connection, token: string | undefined) => TicketingClient = (c, token) =>
-    r.deps.createClient({ ...c, token }),
 ): Promise<StepResult[]> {
   const conn = await r.connection();
-  const admin = clientFor(conn, conn.token);
+  const clientFor = (token: string | undefined) => r.deps.createClient({ ...conn, token });
+  const admin = clientFor(conn.token);
   const buyer = async (name: string) => {
     const sub = `e2e-${name}-${randomUUID().slice(0, 8)}`;
     const token = conn.jwtSecret ? await mintToken(conn.jwtSecret, sub, "customer") : (conn.customerToken ?? conn.token);
-    return clientFor(conn, token);
+    return clientFor(token);
   };
   const results: StepResult[] = [];
   const state: { ticketId?: string; soldOutTicket?: string; eventId?: string; paidOrder?: string; services: string[]; leftovers: { client: TicketingClient; orderId: string }[] } = {
@@ -189,7 +188,6 @@ export async function runE2e(
   return results;
 }
 
-/** Registers the `ticketctl e2e` command(s) on their parent. */
 export function register(program: Command, deps: Deps): void {
   program
     .command("e2e")

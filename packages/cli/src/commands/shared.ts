@@ -1,6 +1,13 @@
 import type { Command } from "commander";
 import { runFor, type Deps, type GlobalOptions, type Run } from "../deps.js";
 
+/** A `ticketctl <noun>` command: the verbs are added in this order, which is also the order --help lists them in. */
+export interface Noun {
+  name: string;
+  description: string;
+  verbs: { register: (parent: Command, deps: Deps) => void }[];
+}
+
 /** Wraps a command's run function: the commander action only gathers flags and calls it with a Run. */
 export function act<A extends unknown[]>(deps: Deps, run: (r: Run, ...args: A) => Promise<void>) {
   return async (...args: unknown[]) => {
@@ -16,9 +23,4 @@ export function act<A extends unknown[]>(deps: Deps, run: (r: Run, ...args: A) =
 /** The "Examples:" block of a command's --help. */
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
-}
-
-/** A noun's command with its verbs registered by `verbs`. */
-export function noun(program: Command, name: string, description: string): Command {
-  return program.command(name).description(description);
 }

@@ -4,11 +4,11 @@ import { CliError, EXIT } from "../errors.js";
 import { act, examples } from "./shared.js";
 
 /**
- * Runs `ticketctl shop`. It buys as the context's customer when the context has one (the contexts `make start`
- * writes do) and no token was named for this run; the admin token then stands in for the payment provider, the
- * only caller allowed to mark an order paid.
+ * Buys as the context's customer when the context has one (the contexts `make start` writes do) and no token was
+ * named for this run; the admin token then stands in for the payment provider, the only caller allowed to mark an
+ * order paid.
  */
-export async function runShop(r: Run): Promise<void> {
+async function runShop(r: Run): Promise<void> {
   if (!r.deps.stdin.isTTY || !r.deps.stdout.isTTY) {
     throw new CliError("shop is interactive and needs a terminal", EXIT.usage, "use `ticketctl cart add` and `ticketctl order place` in scripts");
   }
@@ -20,7 +20,6 @@ export async function runShop(r: Run): Promise<void> {
   await shopView(buyer, payer, r.deps);
 }
 
-/** Registers the `ticketctl shop` command(s) on their parent. */
 export function register(program: Command, deps: Deps): void {
   program
     .command("shop")

@@ -6,7 +6,7 @@ import { booking, checkout, createTicketingClient, event, type TicketingClient }
 import { PassThrough } from "node:stream";
 import type { Connection, Deps } from "../deps.js";
 
-export interface Recorded {
+interface Recorded {
   method: string;
   request: unknown;
   authorization: string | null;

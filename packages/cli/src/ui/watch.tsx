@@ -14,7 +14,7 @@ const COLOR: Partial<Record<pb.OrderStatus, string>> = {
 };
 
 /** Seconds left until `expiresAt`, ticking every second. */
-export function useCountdown(expiresAt: Date | undefined): number | undefined {
+function useCountdown(expiresAt: Date | undefined): number | undefined {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (!expiresAt) return;

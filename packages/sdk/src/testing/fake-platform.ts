@@ -19,10 +19,9 @@ import { EventSchema, EventService, type Event } from "../gen/ticketing/event/v1
 import { NotificationService } from "../gen/ticketing/notification/v1/notification_pb.js";
 
 /** Every ticket type of the fake has this many tickets; asking for more is RESOURCE_EXHAUSTED. */
-export const STOCK_PER_TICKET = 10;
+const STOCK_PER_TICKET = 10;
 
-/** One call the fake received. */
-export interface ReceivedCall {
+interface ReceivedCall {
   method: string;
   authorization: string | null;
   idempotencyKey: string | undefined;

@@ -23,6 +23,16 @@ export const KAFKA_BROKERS = process.env["TICKETING_TEST_KAFKA_BROKERS"] ?? "127
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A command-line number that must be above zero; anything else ends the process with exit code 2 (usage). */
+export function positiveFlag(tool: string, name: string, raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`${tool}: --${name} must be a positive number, not "${raw}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Databases
 

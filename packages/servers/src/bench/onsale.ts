@@ -20,6 +20,7 @@ import {
   freePort,
   kafkaPid,
   mintToken,
+  positiveFlag,
   postgresGroup,
   runDriver,
   runNode,
@@ -74,14 +75,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-const positive = (name: string, raw: string | undefined): number => {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    process.stderr.write(`onsale: --${name} must be a positive number, not "${raw}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
+const positive = (name: string, raw: string | undefined) => positiveFlag("onsale", name, raw);
 const scenarios = (flags.scenarios ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 for (const s of scenarios) {
   if (!(SCENARIOS as readonly string[]).includes(s)) {

@@ -14,7 +14,7 @@ export interface Recovery {
 }
 
 /** Expiry latencies in seconds: how many, median, max. */
-export interface Latency {
+interface Latency {
   n: number;
   medianS: number | undefined;
   maxS: number | undefined;

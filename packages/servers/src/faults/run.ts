@@ -16,6 +16,7 @@ import {
   createDatabase,
   describeMachine,
   mintToken,
+  positiveFlag,
   postgresGroup,
   sampleCpu,
   sleep,
@@ -71,14 +72,7 @@ if (flags.help) {
   --server-env K=V    one more variable for every service process (repeatable), to try a setting`);
   process.exit(0);
 }
-const positive = (name: string, raw: string | undefined): number => {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    process.stderr.write(`faults: --${name} must be a positive number, not "${raw}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
+const positive = (name: string, raw: string | undefined) => positiveFlag("faults", name, raw);
 const chosen: Scenario[] = [];
 for (const slug of (flags.scenarios ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
   const scenario = SCENARIOS.find((s) => s.slug === slug);

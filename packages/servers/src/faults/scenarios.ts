@@ -6,7 +6,7 @@ import { sleep, type Database } from "../bench/onsale-infra.js";
 import type { Load } from "./load.js";
 import type { Broker, Service, Services } from "./platform.js";
 
-export interface FaultContext {
+interface FaultContext {
   services: Services;
   broker: Broker;
   load: Load;

@@ -87,7 +87,7 @@ export function inProcessClient(
 }
 
 /** A Transport that runs the client interceptors, then the server's dispatcher, in this process. */
-export function inProcessTransport(
+function inProcessTransport(
   routes: readonly ((router: ConnectRouter) => void)[],
   serverInterceptors: Interceptor[],
   clientInterceptors: Interceptor[],

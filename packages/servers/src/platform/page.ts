@@ -1,8 +1,8 @@
 import { invalid } from "./errors.js";
 
 /** Default and maximum page sizes of every list RPC. */
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
 
 /** Resolves a requested page size (0 = default); out of range is INVALID_ARGUMENT. */
 export function pageSize(requested: number): number {

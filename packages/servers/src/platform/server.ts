@@ -23,7 +23,7 @@ export interface RpcServerOptions {
   maxRequestBytes?: number;
 }
 
-export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface RpcServer {
   /** The address actually bound (port 0 picks a free one). */

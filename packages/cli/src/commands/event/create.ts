@@ -1,14 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, type Command } from "commander";
-import { event as pb } from "@ticketing/sdk";
 import { parse as parseYaml } from "yaml";
 import type { Deps, Run } from "../../deps.js";
 import { CliError, EXIT } from "../../errors.js";
 import { act, examples } from "../shared.js";
-import { renderEvent } from "./get.js";
+import { showEvent } from "./render.js";
 
 /** The shape of an event file (YAML or JSON) and of the flags. */
-export interface EventSpec {
+interface EventSpec {
   name: string;
   description?: string;
   venue?: { name?: string; location?: string };
@@ -17,7 +16,7 @@ export interface EventSpec {
   ticketTypes: { name: string; price: string | number; currency?: string; capacity: number }[];
 }
 
-export interface CreateEventOptions {
+interface CreateEventOptions {
   file?: string;
   name?: string;
   description?: string;
@@ -31,7 +30,7 @@ export interface CreateEventOptions {
 }
 
 /** "Standing:45.00:1000" → a ticket type. */
-export function parseTicketTypeFlag(value: string, currency: string): EventSpec["ticketTypes"][number] {
+function parseTicketTypeFlag(value: string, currency: string): EventSpec["ticketTypes"][number] {
   const match = /^(.+):(\d+(?:\.\d{1,3})?):(\d+)$/.exec(value);
   if (!match) throw new InvalidArgumentError(`"${value}" is not NAME:PRICE:CAPACITY (e.g. Standing:45.00:1000)`);
   return { name: match[1] as string, price: match[2] as string, currency, capacity: Number(match[3]) };
@@ -59,7 +58,7 @@ function toTimestamp(value: string, field: string) {
   return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
 }
 
-export async function specFrom(opts: CreateEventOptions): Promise<EventSpec> {
+async function specFrom(opts: CreateEventOptions): Promise<EventSpec> {
   if (opts.file) {
     const text = await readFile(opts.file, "utf8").catch((err: Error) => {
       throw new CliError(`cannot read ${opts.file}: ${err.message}`, EXIT.usage);
@@ -84,7 +83,7 @@ export async function specFrom(opts: CreateEventOptions): Promise<EventSpec> {
   };
 }
 
-export function requestFrom(spec: EventSpec, idempotencyKey?: string) {
+function requestFrom(spec: EventSpec, idempotencyKey?: string) {
   return {
     ...(idempotencyKey ? { idempotencyKey } : {}),
     name: spec.name,
@@ -99,14 +98,11 @@ export function requestFrom(spec: EventSpec, idempotencyKey?: string) {
   };
 }
 
-/** Runs `ticketctl event create` with the given run context and arguments. */
-export async function runEventCreate(r: Run, opts: CreateEventOptions): Promise<void> {
+async function runEventCreate(r: Run, opts: CreateEventOptions): Promise<void> {
   const request = requestFrom(await specFrom(opts), opts.idempotencyKey);
-  const { event } = await (await r.client()).events.createEvent(request);
-  r.out.message(pb.EventSchema, event, () => renderEvent(event, r.out));
+  showEvent(r, (await (await r.client()).events.createEvent(request)).event);
 }
 
-/** Registers the `ticketctl event create` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("create")

@@ -4,8 +4,7 @@ import type { Deps, Run } from "../../deps.js";
 import { positiveInt, time } from "../../format.js";
 import { act, examples } from "../shared.js";
 
-/** Runs `ticketctl event list` with the given run context and arguments. */
-export async function runEventList(r: Run, opts: { limit: string; all?: boolean }): Promise<void> {
+async function runEventList(r: Run, opts: { limit: string; all?: boolean }): Promise<void> {
   const client = await r.client();
   const limit = positiveInt(opts.limit, "--limit", 500);
   const events: pb.Event[] = [];
@@ -24,7 +23,6 @@ export async function runEventList(r: Run, opts: { limit: string; all?: boolean 
   ], "no events");
 }
 
-/** Registers the `ticketctl event list` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("list")

@@ -7,14 +7,14 @@ import { positiveInt } from "../../format.js";
 import { mintToken } from "../../tokens.js";
 import { act, examples } from "../shared.js";
 
-export interface OnsaleOptions {
+interface OnsaleOptions {
   seats: string;
   buyers: string;
   duration: string;
   pay?: boolean;
 }
 
-export interface OnsaleReport {
+interface OnsaleReport {
   seats: number;
   buyers: number;
   attempts: number;
@@ -36,7 +36,7 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
  * An on-sale: one event with `seats` seats, `buyers` concurrent buyers each buying 1–4 tickets per order, until sold
  * out or `duration` seconds. Needs the deployment's signing secret (development deployments) to mint buyers.
  */
-export async function runOnsale(r: Run, opts: OnsaleOptions, onProgress?: (held: number, seats: number) => void): Promise<OnsaleReport> {
+async function runOnsale(r: Run, opts: OnsaleOptions, onProgress?: (held: number, seats: number) => void): Promise<OnsaleReport> {
   const seats = positiveInt(opts.seats, "--seats", 1_000_000);
   const buyerCount = positiveInt(opts.buyers, "--buyers", 5000);
   const durationMs = positiveInt(opts.duration, "--duration", 3600) * 1000;
@@ -123,8 +123,7 @@ export async function runOnsale(r: Run, opts: OnsaleOptions, onProgress?: (held:
   };
 }
 
-/** The human-readable rendering used when --json is not given. */
-export function renderOnsale(rep: OnsaleReport): string {
+function renderOnsale(rep: OnsaleReport): string {
   return [
     `on-sale: ${rep.seats} seats, ${rep.buyers} concurrent buyers, ${rep.wallSeconds} s${rep.soldOut ? " (sold out)" : ""}`,
     `holds: ${rep.holds} orders, ${rep.ticketsHeld} tickets, ${rep.holdsPerSecond} holds/s (${rep.attempts} attempts)`,
@@ -135,7 +134,6 @@ export function renderOnsale(rep: OnsaleReport): string {
   ].join("\n");
 }
 
-/** Registers the `ticketctl load onsale` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("onsale")

@@ -4,8 +4,7 @@ import type { Deps, Run } from "../../deps.js";
 import { enumName, positiveInt, time } from "../../format.js";
 import { act, examples } from "../shared.js";
 
-/** Runs `ticketctl notification list` with the given run context and arguments. */
-export async function runNotificationList(r: Run, opts: { order?: string; user?: string; limit: string }): Promise<void> {
+async function runNotificationList(r: Run, opts: { order?: string; user?: string; limit: string }): Promise<void> {
   const { notifications } = await (await r.client()).notifications.listNotifications({
     orderId: opts.order ?? "",
     userId: opts.user ?? "",
@@ -21,7 +20,6 @@ export async function runNotificationList(r: Run, opts: { order?: string; user?:
   ], "no notifications");
 }
 
-/** Registers the `ticketctl notification list` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("list")

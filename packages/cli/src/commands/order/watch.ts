@@ -1,11 +1,13 @@
 import { toJson } from "@bufbuild/protobuf";
 import { checkout as pb } from "@ticketing/sdk";
-import type { Run } from "../../deps.js";
+import type { Command } from "commander";
+import type { Deps, Run } from "../../deps.js";
 import { time } from "../../format.js";
-import { status } from "./index.js";
+import { act, examples } from "../shared.js";
+import { status } from "./render.js";
 
 /** Streams WatchOrder: an ink view on a terminal, else one line (or JSON object) per change. */
-export async function runOrderWatch(r: Run, orderId: string): Promise<void> {
+async function runOrderWatch(r: Run, orderId: string): Promise<void> {
   const client = await r.client();
   const abort = new AbortController();
   const stop = () => abort.abort();
@@ -27,4 +29,13 @@ export async function runOrderWatch(r: Run, orderId: string): Promise<void> {
   } finally {
     process.off("SIGINT", stop);
   }
+}
+
+export function register(parent: Command, deps: Deps): void {
+  parent
+    .command("watch")
+    .description("Follow an order live until it is paid, cancelled, expired or failed")
+    .argument("<order-id>")
+    .addHelpText("after", examples("ticketctl order watch 9d2e…", "ticketctl order watch 9d2e… --json   # one JSON object per change"))
+    .action(act(deps, runOrderWatch));
 }

@@ -4,15 +4,13 @@ import type { Deps, Run } from "../../deps.js";
 import { money } from "../../format.js";
 import { act, examples } from "../shared.js";
 
-/** Runs `ticketctl ticket get` with the given run context and arguments. */
-export async function runTicketGet(r: Run, ticketId: string): Promise<void> {
+async function runTicketGet(r: Run, ticketId: string): Promise<void> {
   const { ticketType: t } = await (await r.client()).events.getTicket({ ticketId });
   r.out.message(pb.TicketTypeSchema, t, () =>
     t ? `${r.out.strong(t.name)}  ${t.id}\nevent ${t.eventId}\nprice ${money(t.price)}, capacity ${t.capacity}` : "(none)",
   );
 }
 
-/** Registers the `ticketctl ticket get` command(s) on their parent. */
 export function register(parent: Command, deps: Deps): void {
   parent
     .command("get")
