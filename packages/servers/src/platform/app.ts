@@ -36,6 +36,7 @@ import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer } from "./server.js";
+import { textInterceptor } from "./text.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -167,7 +168,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       return serviceToken.value;
     };
     const routes: ((router: ConnectRouter) => void)[] = [];
-    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens)];
+    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens), textInterceptor()];
     const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
     // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
     const clientFor = (target: ServiceName) =>
@@ -227,6 +228,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         reflectionRoutes([...descriptors, ...grpcDescriptors()], ERROR_DETAILS.map((d) => d.file))(router);
       },
       interceptors: serverInterceptors,
+      maxRequestBytes: config.maxRequestBytes,
       health,
       logger,
       metrics: async () => (await outboxMetrics(relays)) + reconcileMetrics(started.checkout),
