@@ -11,7 +11,7 @@ import { bookingRoutes } from "../booking/routes.js";
 import { startExpiryScheduler } from "../booking/scheduler.js";
 import { BookingService } from "../booking/service.js";
 import { checkoutSchema } from "../checkout/index.js";
-import { consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
+import { CHECKOUT_GROUP, consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
 import { bookingHolds, eventCatalogue } from "../checkout/gateways.js";
 import { checkoutRoutes } from "../checkout/routes.js";
 import { CheckoutService } from "../checkout/service.js";
@@ -20,7 +20,7 @@ import { bookingStock } from "../event/gateways.js";
 import { eventRoutes } from "../event/routes.js";
 import { EventService } from "../event/service.js";
 import { emailChannel, logChannel, webhookChannel, type Channel } from "../notification/channels.js";
-import { consumeOrderEvents, orderEventJson } from "../notification/events.js";
+import { consumeOrderEvents, NOTIFICATION_GROUP, orderEventJson } from "../notification/events.js";
 import { notificationSchema } from "../notification/index.js";
 import { notificationRoutes } from "../notification/routes.js";
 import { NotificationService } from "../notification/service.js";
@@ -32,6 +32,7 @@ import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
 import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./db.js";
 import { HealthState } from "./health.js";
 import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
+import { Metrics, metricsInterceptor } from "./metrics.js";
 import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
@@ -98,6 +99,8 @@ export interface Platform {
   readonly notification?: NotificationService;
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
+  /** The process's Prometheus metrics (GET /metrics). */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -141,6 +144,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         : new InProcessBus(logger.child({ component: "bus" })));
     if (!options.bus) cleanup.push(() => bus.close());
 
+    const metrics = new Metrics();
     const orms: Partial<Record<RunnableService, Orm>> = {};
     for (const name of services) {
       const url = config.databaseUrls[name] ?? (pg as EmbeddedPostgres).url;
@@ -154,6 +158,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         await assertMigrated(orm, SCHEMAS[name]);
       }
       orms[name] = orm;
+      metrics.watchPool(name, orm);
     }
 
     // Calls between services go through the SDK like any client's, with a short-lived service token.
@@ -171,7 +176,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const routes: ((router: ConnectRouter) => void)[] = [];
     const keyStores = new Map<string, KeyStore>();
     for (const name of services) keyStores.set(DESCRIPTORS[name].typeName, { em: (orms[name] as Orm).em.fork(), schema: SCHEMAS[name].schema });
-    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens), textInterceptor(), idempotencyInterceptor(keyStores)];
+    const serverInterceptors = [
+      metricsInterceptor(metrics),
+      observabilityInterceptor(logger),
+      authInterceptor(tokens),
+      textInterceptor(),
+      idempotencyInterceptor(keyStores),
+    ];
     const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
     // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
     const clientFor = (target: ServiceName) =>
@@ -180,8 +191,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
     const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
     const relayFor = (name: RunnableService) => {
-      const relay = new OutboxRelay(orms[name] as Orm, { schema: name, bus, logger: logger.child({ relay: name }) });
+      const published = metrics.outboxPublished.labels(name);
+      const relay = new OutboxRelay(orms[name] as Orm, {
+        schema: name,
+        bus,
+        logger: logger.child({ relay: name }),
+        onPublished: (count) => published.inc(count),
+      });
       relays[name] = relay;
+      metrics.watchOutbox({ service: name, lag: () => relay.lag() });
       return relay;
     };
 
@@ -205,6 +223,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         bookingHolds(clientFor("booking")),
         outboxOrderEvents(() => relay.wake()),
         logger.child({ service: "checkout" }),
+        metrics,
       );
       started.checkout = service;
       routes.push(checkoutRoutes(service));
@@ -234,7 +253,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       maxRequestBytes: config.maxRequestBytes,
       health,
       logger,
-      metrics: async () => (await outboxMetrics(relays)) + reconcileMetrics(started.checkout),
+      metrics,
     });
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
@@ -244,7 +263,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(() => relay.stop());
     }
     if (started.booking) {
-      const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }));
+      const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }), metrics);
       cleanup.push(async () => scheduler.stop());
     }
     if (started.event) {
@@ -280,11 +299,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
     };
     if (started.checkout) {
-      subscriptions.push(await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer")));
+      const subscription = await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, CHECKOUT_GROUP, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
-      subscriptions.push(await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer")));
+      const subscription = await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, NOTIFICATION_GROUP, subscription);
       notifications.start();
       cleanup.push(() => notifications.stop());
     }
@@ -302,6 +325,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       bus,
       orms,
       relays,
+      metrics,
       ...started,
       close,
     };
@@ -330,32 +354,9 @@ async function embeddedSecret(dataDir: string | undefined): Promise<string> {
   return secret;
 }
 
-/** Outbox lag per service schema, in the Prometheus text format. */
-async function outboxMetrics(relays: Partial<Record<RunnableService, OutboxRelay>>): Promise<string> {
-  const lines = [
-    "# HELP ticketing_outbox_pending Events committed to the outbox and not yet published.",
-    "# TYPE ticketing_outbox_pending gauge",
-  ];
-  const oldest = [
-    "# HELP ticketing_outbox_oldest_seconds Age of the oldest unpublished outbox event.",
-    "# TYPE ticketing_outbox_oldest_seconds gauge",
-  ];
-  for (const [schema, relay] of Object.entries(relays)) {
-    const lag = await relay.lag();
-    lines.push(`ticketing_outbox_pending{schema="${schema}"} ${lag.pending}`);
-    oldest.push(`ticketing_outbox_oldest_seconds{schema="${schema}"} ${lag.oldestSeconds}`);
-  }
-  return `${[...lines, ...oldest].join("\n")}\n`;
-}
-
-function reconcileMetrics(checkout: CheckoutService | undefined): string {
-  if (!checkout) return "";
-  return [
-    "# HELP ticketing_orders_reconciled_total Orders repaired to agree with booking's holds.",
-    "# TYPE ticketing_orders_reconciled_total counter",
-    `ticketing_orders_reconciled_total ${checkout.repairs}`,
-    "",
-  ].join("\n");
+function watchLag(metrics: Metrics, group: string, subscription: Subscription): void {
+  const lag = subscription.lag?.bind(subscription);
+  if (lag) metrics.watchConsumer({ group, lag });
 }
 
 function channelFor(config: Config, logger: Logger): Channel {
