@@ -1,10 +1,11 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
+import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { admissionModule, admissionSchema, type AdmissionModule } from "../admission/index.js";
 import { bookingSchema } from "../booking/index.js";
 import { outboxBookingEvents } from "../booking/events.js";
 import { bookingRoutes } from "../booking/routes.js";
@@ -46,19 +47,21 @@ const RECONCILE_GRACE_MS = 15_000;
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification"];
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission"];
 
 export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   event: eventSchema,
   booking: bookingSchema,
   checkout: checkoutSchema,
   notification: notificationSchema,
+  admission: admissionSchema,
 };
 const DESCRIPTORS: Record<RunnableService, DescService> = {
   event: eventPb.EventService,
   booking: bookingPb.BookingService,
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
+  admission: admissionPb.AdmissionService,
 };
 
 /**
@@ -97,6 +100,7 @@ export interface Platform {
   readonly checkout?: CheckoutService;
   readonly event?: EventService;
   readonly notification?: NotificationService;
+  readonly admission?: AdmissionModule["service"];
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
   /** The process's Prometheus metrics (GET /metrics). */
@@ -240,6 +244,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       started.notification = service;
       routes.push(notificationRoutes(service));
     }
+    let admission: AdmissionModule | undefined;
+    if (orms.admission) {
+      const relay = relayFor("admission");
+      admission = await admissionModule(orms.admission.em, config, () => relay.wake(), logger.child({ service: "admission" }));
+      routes.push(admission.routes);
+    }
 
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
@@ -311,6 +321,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       notifications.start();
       cleanup.push(() => notifications.stop());
     }
+    if (admission) {
+      subscriptions.push(await admission.consume(bus, dependency(admissionPb.AdmissionService, "order-events consumer")));
+    }
     cleanup.push(async () => {
       for (const s of subscriptions) await s.close();
     });
@@ -327,6 +340,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       relays,
       metrics,
       ...started,
+      ...(admission ? { admission: admission.service } : {}),
       close,
     };
   } catch (err) {

@@ -5,6 +5,7 @@ import type { Logger } from "./logger.js";
 export const TOPICS = {
   orderEvents: "ticketing.checkout.order-events.v1",
   bookingEvents: "ticketing.booking.booking-events.v1",
+  ticketEvents: "ticketing.admission.ticket-events.v1",
 } as const;
 
 /** One event on the bus: a protobuf payload with its type, id and partition key. */
