@@ -153,14 +153,15 @@ describe("offline scanning", () => {
     const { tickets, customer, eventId } = await paidTickets("omar", 1);
     const code = await codeOf(customer, tickets[0]!.id);
     const minutesAgo = (m: number) => ({ seconds: BigInt(Math.floor(Date.now() / 1000) - m * 60), nanos: 0 });
+    const tenMinutesAgo = minutesAgo(10);
     const scans = [
       { scanId: randomUUID(), code, gate: "east 2", scannedAt: minutesAgo(5), eventId },
-      { scanId: randomUUID(), code, gate: "east 1", scannedAt: minutesAgo(10), eventId },
+      { scanId: randomUUID(), code, gate: "east 1", scannedAt: tenMinutesAgo, eventId },
     ];
     const first = await gate.admission.uploadOfflineScans({ scans });
     expect(first.results.map((r) => admission.CheckInResult[r.result])).toEqual(["ALREADY_CHECKED_IN", "ADMITTED"]);
     expect(first.results[0]?.message).toMatch(/at east 1$/);
-    expect(first.results[1]?.admission).toMatchObject({ gate: "east 1", offline: true, checkedInAt: minutesAgo(10) });
+    expect(first.results[1]?.admission).toMatchObject({ gate: "east 1", offline: true, checkedInAt: tenMinutesAgo });
     const retried = await gate.admission.uploadOfflineScans({ scans });
     expect(retried.results.map((r) => r.result)).toEqual(first.results.map((r) => r.result));
     // An online scan afterwards is a duplicate too.
