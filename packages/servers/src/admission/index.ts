@@ -8,6 +8,7 @@ import { admissionEntities } from "./entities.js";
 import { consumeOrderEvents } from "./events.js";
 import { outboxTicketEvents } from "./messages.js";
 import { Migration20261201000000_initial } from "./migrations/Migration20261201000000_initial.js";
+import { Migration20261207000000_request_keys } from "./migrations/Migration20261207000000_request_keys.js";
 import { keptSigningKey } from "./repository.js";
 import { admissionRoutes } from "./routes.js";
 import { AdmissionService } from "./service.js";
@@ -16,7 +17,10 @@ import { AdmissionService } from "./service.js";
 export const admissionSchema: ServiceSchema = {
   schema: "admission",
   entities: admissionEntities,
-  migrations: [{ name: "Migration20261201000000_initial", class: Migration20261201000000_initial }],
+  migrations: [
+    { name: "Migration20261201000000_initial", class: Migration20261201000000_initial },
+    { name: "Migration20261207000000_request_keys", class: Migration20261207000000_request_keys },
+  ],
 };
 
 /** The admission service as a process runs it: the use cases, their routes and the order-events consumer. */
