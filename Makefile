@@ -131,7 +131,7 @@ stop: ## Stop what `make start` started
 
 COMPOSE_FILES := -f docker-compose.yml $(if $(DEV),-f docker-compose.dev.yml) $(if $(OBS),--profile observability)
 
-up: ## Compose: build and start PostgreSQL, Kafka, migrations and the four services (DEV=1 adds debuggers + watch; OBS=1 adds Prometheus, Grafana, Jaeger and traces)
+up: ## Compose: build and start PostgreSQL, Kafka, migrations and the five services (DEV=1 adds debuggers + watch; OBS=1 adds Prometheus, Grafana, Jaeger and traces)
 	$(if $(OBS),OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318) docker compose $(COMPOSE_FILES) up -d --build
 
 down: ## Compose: stop and remove the containers (volumes are kept)
