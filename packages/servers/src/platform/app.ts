@@ -37,6 +37,8 @@ import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer } from "./server.js";
+import { tracingEnabled } from "./trace-state.js";
+import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./tracing.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -157,6 +159,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       }
       orms[name] = orm;
       metrics.watchPool(name, orm);
+      if (tracingEnabled()) traceQueries(await orm.em.getConnection().getNativeClient());
     }
 
     // Calls between services go through the SDK like any client's, with a short-lived service token.
@@ -172,11 +175,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       return serviceToken.value;
     };
     const routes: ((router: ConnectRouter) => void)[] = [];
-    const serverInterceptors = [metricsInterceptor(metrics), observabilityInterceptor(logger), authInterceptor(tokens)];
-    const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
+    // With tracing on, calls carry W3C trace context (traceparent) from client to server, in memory as over the network.
+    const tracing = tracingEnabled();
+    const serverInterceptors = [
+      ...(tracing ? [tracingServerInterceptor()] : []),
+      metricsInterceptor(metrics),
+      observabilityInterceptor(logger),
+      authInterceptor(tokens),
+    ];
+    const clientInterceptors = tracing ? [tracingClientInterceptor()] : [];
+    const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs, clientInterceptors);
     // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
     const clientFor = (target: ServiceName) =>
-      services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs);
+      services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs, clientInterceptors);
 
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
     const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
@@ -283,18 +294,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // The jobs above do not wait for the consumers: a restarted process may wait out a dead member's session before
     // its group lets it in, and meanwhile the sweeper and the reconciler must go on.
     const subscriptions: Subscription[] = [];
+    const consumerBus = tracedSubscriptions(bus);
     const dependency = (service: DescService, name: string) => (up: boolean) => {
       health.setDependency(service.typeName, name, up);
       logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
     };
     if (started.checkout) {
-      const subscription = await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
+      const subscription = await consumeBookingEvents(consumerBus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
       subscriptions.push(subscription);
       watchLag(metrics, CHECKOUT_GROUP, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
-      const subscription = await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
+      const subscription = await consumeOrderEvents(consumerBus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
       subscriptions.push(subscription);
       watchLag(metrics, NOTIFICATION_GROUP, subscription);
       notifications.start();
