@@ -2,7 +2,7 @@ import { admission, toTicketingError, verifyTicketCode, type TicketingClient } f
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyRing } from "./admission/codes.js";
-import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { buyPaidTickets, createEventWith, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
 // Tickets on real PostgreSQL over real gRPC: issued when an order is paid, scanned at gates, revoked, verified offline.
 
@@ -20,14 +20,8 @@ afterAll(async () => t?.close());
 async function paidTickets(buyer: string, quantity: number) {
   const { eventId, ticketIds } = await createEventWith(t.admin, 100);
   const customer = t.customer(buyer);
-  await customer.checkout.addToCart({ ticketId: ticketIds[0]!, quantity });
-  const { order } = await customer.checkout.placeOrder({});
-  await t.admin.checkout.markOrderAsPaid({ orderId: order!.id, paymentReference: `psp-${randomUUID()}` });
-  const tickets = await eventually(async () => {
-    const { tickets } = await customer.admission.listTickets({ orderId: order!.id });
-    return tickets.length === quantity ? tickets : undefined;
-  }, 15_000, "tickets issued");
-  return { eventId, orderId: order!.id, ticketTypeId: ticketIds[0]!, customer, tickets };
+  const { orderId, tickets } = await buyPaidTickets(t.admin, customer, ticketIds[0]!, quantity);
+  return { eventId, orderId, ticketTypeId: ticketIds[0]!, customer, tickets };
 }
 
 const codeOf = async (client: TicketingClient, ticketId: string) => (await client.admission.getTicketCode({ ticketId })).code;

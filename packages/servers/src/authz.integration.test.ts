@@ -3,7 +3,7 @@ import { SignJWT } from "jose";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenAuthority } from "./platform/auth.js";
-import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { buyPaidTickets, createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
 // The authorization matrix: every RPC of the five services × every kind of caller, over real gRPC on a running
 // server, against ONE table of expected outcomes (MATRIX below). A new RPC without a row fails the test, and so does
@@ -194,18 +194,8 @@ beforeAll(async () => {
   };
   const orderOfA = await freshOrderOfA();
   await eventually(async () => ((await admin.notifications.listNotifications({ orderId: orderOfA })).notifications.length > 0 ? true : undefined), 15_000, "A's notification");
-  const paidOrderOfA = async (quantity: number) => {
-    await a.checkout.addToCart({ ticketId, quantity });
-    const orderId = (await a.checkout.placeOrder({})).order!.id;
-    await admin.checkout.markOrderAsPaid({ orderId, paymentReference: `matrix-${orderId}` });
-    const tickets = await eventually(async () => {
-      const { tickets } = await admin.admission.listTickets({ orderId });
-      return tickets.length === quantity ? tickets : undefined;
-    }, 15_000, "A's tickets");
-    return { orderId, tickets: tickets.sort((x, y) => x.number - y.number) };
-  };
-  const paid = await paidOrderOfA(2);
-  const revokedOrder = await paidOrderOfA(1);
+  const paid = await buyPaidTickets(admin, a, ticketId, 2);
+  const revokedOrder = await buyPaidTickets(admin, a, ticketId, 1);
   const scannedTicketOfA = paid.tickets[0]!.id;
   const codeOfA = (await a.admission.getTicketCode({ ticketId: scannedTicketOfA })).code;
   fx = {
