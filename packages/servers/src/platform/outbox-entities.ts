@@ -32,24 +32,3 @@ export class ProcessedEvent extends ProcessedEventSchema.class {}
 ProcessedEventSchema.setClass(ProcessedEvent);
 
 export const outboxEntities = [OutboxEventSchema, ProcessedEventSchema];
-
-/** DDL of the two tables, for each service's first migration. */
-export function outboxDdl(schema: string): string[] {
-  return [
-    `create table ${schema}.outbox (
-      id bigserial primary key,
-      event_id uuid not null unique,
-      topic text not null,
-      key text not null,
-      type text not null,
-      payload bytea not null,
-      created_at timestamptz not null default now(),
-      published_at timestamptz null
-    )`,
-    `create index outbox_unpublished_idx on ${schema}.outbox (id) where published_at is null`,
-    `create table ${schema}.processed_event (
-      event_id uuid primary key,
-      processed_at timestamptz not null default now()
-    )`,
-  ];
-}
