@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
+.PHONY: up down logs compose-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint schema-check migration migration-index lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -62,6 +62,22 @@ lint-knip: $(STAMP) ## Unused files, exports and dependencies (knip)
 
 lint-dup: $(STAMP) ## Duplicated blocks of six or more lines in packages/ (jscpd), at most DUP_MAX (2 with STRICT=1)
 	node scripts/check-duplicates.mjs --max $(if $(STRICT),2,$(DUP_MAX))
+
+# The entities (packages/servers/src/*/entities.ts) are the one description of each service's tables; migrations are
+# generated from them by MikroORM's migrator (packages/servers/src/schema-tool.ts, on a scratch database).
+SCHEMA_TOOL := node packages/servers/dist/schema-tool.js
+
+schema-check: build ## Fail when a service's entities and its migrations describe different schemas (CI runs it)
+	@./scripts/postgres.sh start >/dev/null
+	$(SCHEMA_TOOL) check
+
+migration: build ## Generate the migration the entities call for: name=add_order_note [services="checkout"]; blank=<service> for hand-written SQL
+	@test -n "$(name)" || { echo "usage: make migration name=<what_changed> [services=\"checkout booking\"] [blank=<service>]"; exit 2; }
+	@./scripts/postgres.sh start >/dev/null
+	$(SCHEMA_TOOL) $(if $(blank),blank $(name) $(blank),create $(name) $(services))
+
+migration-index: build ## Regenerate each service's migrations/index.ts from the files of its migrations folder
+	$(SCHEMA_TOOL) index
 
 breaking: $(STAMP) ## Check proto/ for breaking changes against the released v1 API in api/v1.binpb
 	npx buf breaking --against api/v1.binpb

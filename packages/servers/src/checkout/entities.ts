@@ -4,6 +4,10 @@ import { outboxEntities } from "../platform/outbox-entities.js";
 const CartItemSchema = defineEntity({
   name: "CartItem",
   tableName: "cart_item",
+  checks: [
+    { name: "cart_item_quantity_range", expression: "quantity >= 1 and quantity <= 100" },
+    { name: "cart_item_price_non_negative", expression: "unit_price_minor >= 0" },
+  ],
   properties: {
     userId: p.text().primary(),
     ticketId: p.uuid().primary(),
@@ -11,7 +15,7 @@ const CartItemSchema = defineEntity({
     ticketName: p.text(),
     quantity: p.integer(),
     unitPriceMinor: p.bigint("bigint"),
-    currency: p.string().length(3),
+    currency: p.string().columnType("char(3)"),
     addedAt: p.datetime().defaultRaw("now()"),
     updatedAt: p.datetime().defaultRaw("now()"),
   },
@@ -22,12 +26,31 @@ CartItemSchema.setClass(CartItem);
 const OrderSchema = defineEntity({
   name: "OrderRecord",
   tableName: "order",
+  checks: [
+    { name: "order_status_known", expression: "status in ('PLACING', 'PENDING_PAYMENT', 'PAID', 'CANCELLED', 'EXPIRED', 'FAILED')" },
+    { name: "order_total_non_negative", expression: "total_minor >= 0" },
+    {
+      name: "order_failure_kind_known",
+      expression: "failure_kind is null or failure_kind in ('ResourceExhausted', 'Unavailable', 'FailedPrecondition', 'NotFound')",
+    },
+  ],
+  uniques: [{ name: "order_idempotency", properties: ["userId", "idempotencyKey"] }],
+  indexes: [
+    // Written as SQL: MikroORM 7.2.1 reads the sort order of "id" back from "user_id" when it introspects this index,
+    // so a declared (user_id, created_at desc, id desc) would be seen as changed on every comparison.
+    {
+      name: "order_user_listing_index",
+      expression: `create index "order_user_listing_index" on "checkout"."order" (user_id, created_at desc, id desc)`,
+    },
+    { name: "order_listing_index", columns: [{ name: "created_at", sort: "desc" }, { name: "id", sort: "desc" }] },
+    { name: "order_placing_index", properties: ["updatedAt"], where: "status = 'PLACING'" },
+  ],
   properties: {
     id: p.uuid().primary(),
     userId: p.text(),
     status: p.text(),
     totalMinor: p.bigint("bigint"),
-    currency: p.string().length(3),
+    currency: p.string().columnType("char(3)"),
     expiresAt: p.datetime().nullable(),
     statusReason: p.text().default(""),
     /** Why a placement failed (FAILED orders only), so a retry is answered with the same code. */
@@ -45,14 +68,18 @@ OrderSchema.setClass(OrderRecord);
 const OrderItemSchema = defineEntity({
   name: "OrderItem",
   tableName: "order_item",
+  checks: [
+    { name: "order_item_quantity_positive", expression: "quantity > 0" },
+    { name: "order_item_price_non_negative", expression: "unit_price_minor >= 0" },
+  ],
   properties: {
-    order: () => p.manyToOne(OrderRecord).primary(),
+    order: () => p.manyToOne(OrderRecord).primary().deleteRule("cascade").foreignKeyName("order_item_order_id_fkey"),
     ticketId: p.uuid().primary(),
     eventId: p.uuid(),
     ticketName: p.text(),
     quantity: p.integer(),
     unitPriceMinor: p.bigint("bigint"),
-    currency: p.string().length(3),
+    currency: p.string().columnType("char(3)"),
   },
 });
 export class OrderItem extends OrderItemSchema.class {}

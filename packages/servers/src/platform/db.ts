@@ -50,6 +50,8 @@ export async function openOrm(spec: ServiceSchema, url: string, poolSize: number
     allowGlobalContext: false,
     forceUtcTimezone: true,
     logger: (message) => logger.debug({ orm: spec.schema }, message),
+    // The PL/pgSQL functions (the hot hold and order paths) are written in their migrations, not declared here.
+    schemaGenerator: { ignoreRoutines: true },
     migrations: {
       schema: spec.schema,
       tableName: "mikro_orm_migrations",

@@ -6,6 +6,7 @@ import { defineEntity, p } from "@mikro-orm/core";
 const OutboxEventSchema = defineEntity({
   name: "OutboxEvent",
   tableName: "outbox",
+  indexes: [{ name: "outbox_unpublished_idx", properties: ["id"], where: "published_at is null" }],
   properties: {
     id: p.bigint().primary().autoincrement(),
     eventId: p.uuid(),
