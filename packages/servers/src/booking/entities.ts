@@ -1,5 +1,7 @@
 import { defineEntity, p } from "@mikro-orm/core";
+import type { TablesOf } from "../platform/db.js";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import type { BookingStatus } from "./domain/booking.js";
 
 const StockSchema = defineEntity({
   name: "Stock",
@@ -46,7 +48,7 @@ const BookingSchema = defineEntity({
     ticketId: p.uuid(),
     eventId: p.uuid(),
     quantity: p.integer(),
-    status: p.text(),
+    status: p.text().$type<BookingStatus>(),
     expiresAt: p.datetime(),
     /** The stock bucket the quantity was taken from, and goes back to. */
     bucket: p.smallint().default(0),
@@ -59,3 +61,7 @@ export class Booking extends BookingSchema.class {}
 BookingSchema.setClass(Booking);
 
 export const bookingEntities = [StockSchema, BookingSchema, ...outboxEntities];
+
+/** Hand-written statements' view of the booking schema. */
+export type BookingTables = TablesOf<(typeof bookingEntities)[number]>;
+export type BookingEntity = (typeof bookingEntities)[number];

@@ -1,5 +1,7 @@
 import { defineEntity, p } from "@mikro-orm/core";
+import type { TablesOf } from "../platform/db.js";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import type { FailureKind, OrderStatus } from "./domain/order.js";
 
 const CartItemSchema = defineEntity({
   name: "CartItem",
@@ -48,13 +50,13 @@ const OrderSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     userId: p.text(),
-    status: p.text(),
+    status: p.text().$type<OrderStatus>(),
     totalMinor: p.bigint("bigint"),
     currency: p.string().columnType("char(3)"),
     expiresAt: p.datetime().nullable(),
     statusReason: p.text().default(""),
     /** Why a placement failed (FAILED orders only), so a retry is answered with the same code. */
-    failureKind: p.text().nullable(),
+    failureKind: p.text().$type<FailureKind>().nullable(),
     paymentReference: p.text().default(""),
     idempotencyKey: p.text(),
     createdAt: p.datetime().defaultRaw("now()"),
@@ -99,3 +101,7 @@ export class IdempotentRequest extends IdempotentRequestSchema.class {}
 IdempotentRequestSchema.setClass(IdempotentRequest);
 
 export const checkoutEntities = [CartItemSchema, OrderSchema, OrderItemSchema, IdempotentRequestSchema, ...outboxEntities];
+
+/** Hand-written statements' view of the checkout schema. */
+export type CheckoutTables = TablesOf<(typeof checkoutEntities)[number]>;
+export type CheckoutEntity = (typeof checkoutEntities)[number];

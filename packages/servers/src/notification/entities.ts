@@ -1,5 +1,7 @@
 import { defineEntity, p } from "@mikro-orm/core";
+import type { TablesOf } from "../platform/db.js";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import type { Channel, DeliveryStatus } from "./domain/delivery.js";
 
 const NotificationSchema = defineEntity({
   name: "Notification",
@@ -28,8 +30,8 @@ const NotificationSchema = defineEntity({
     orderId: p.uuid(),
     userId: p.text(),
     orderEventType: p.text(),
-    channel: p.text(),
-    deliveryStatus: p.text(),
+    channel: p.text().$type<Channel>(),
+    deliveryStatus: p.text().$type<DeliveryStatus>(),
     attempts: p.integer().default(0),
     lastError: p.text().default(""),
     subject: p.text(),
@@ -60,3 +62,7 @@ export class DeliveryAttempt extends DeliveryAttemptSchema.class {}
 DeliveryAttemptSchema.setClass(DeliveryAttempt);
 
 export const notificationEntities = [NotificationSchema, DeliveryAttemptSchema, ...outboxEntities];
+
+/** Hand-written statements' view of the notification schema. */
+export type NotificationTables = TablesOf<(typeof notificationEntities)[number]>;
+export type NotificationEntity = (typeof notificationEntities)[number];
