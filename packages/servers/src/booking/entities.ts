@@ -1,6 +1,7 @@
 import { defineEntity, p } from "@mikro-orm/core";
 import type { TablesOf } from "../platform/db.js";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import { requestKeyEntities } from "../platform/request-key-entities.js";
 import type { BookingStatus } from "./domain/booking.js";
 
 const StockSchema = defineEntity({
@@ -60,7 +61,7 @@ const BookingSchema = defineEntity({
 export class Booking extends BookingSchema.class {}
 BookingSchema.setClass(Booking);
 
-export const bookingEntities = [StockSchema, BookingSchema, ...outboxEntities];
+export const bookingEntities = [StockSchema, BookingSchema, ...outboxEntities, ...requestKeyEntities];
 
 /** Hand-written statements' view of the booking schema. */
 export type BookingTables = TablesOf<(typeof bookingEntities)[number]>;

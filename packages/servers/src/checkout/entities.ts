@@ -1,6 +1,7 @@
 import { defineEntity, p } from "@mikro-orm/core";
 import type { TablesOf } from "../platform/db.js";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import { requestKeyEntities } from "../platform/request-key-entities.js";
 import type { FailureKind, OrderStatus } from "./domain/order.js";
 
 const CartItemSchema = defineEntity({
@@ -100,7 +101,7 @@ const IdempotentRequestSchema = defineEntity({
 export class IdempotentRequest extends IdempotentRequestSchema.class {}
 IdempotentRequestSchema.setClass(IdempotentRequest);
 
-export const checkoutEntities = [CartItemSchema, OrderSchema, OrderItemSchema, IdempotentRequestSchema, ...outboxEntities];
+export const checkoutEntities = [CartItemSchema, OrderSchema, OrderItemSchema, IdempotentRequestSchema, ...outboxEntities, ...requestKeyEntities];
 
 /** Hand-written statements' view of the checkout schema. */
 export type CheckoutTables = TablesOf<(typeof checkoutEntities)[number]>;

@@ -1,5 +1,6 @@
 import { defineEntity, p } from "@mikro-orm/core";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import { requestKeyEntities } from "../platform/request-key-entities.js";
 
 const EventSchema = defineEntity({
   name: "Event",
@@ -54,4 +55,4 @@ const TicketTypeSchema = defineEntity({
 export class TicketType extends TicketTypeSchema.class {}
 TicketTypeSchema.setClass(TicketType);
 
-export const eventEntities = [EventSchema, TicketTypeSchema, ...outboxEntities];
+export const eventEntities = [EventSchema, TicketTypeSchema, ...outboxEntities, ...requestKeyEntities];

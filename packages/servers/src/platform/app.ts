@@ -36,6 +36,8 @@ import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer } from "./server.js";
+import { textInterceptor } from "./text.js";
+import { idempotencyInterceptor, type KeyStore } from "./idempotency.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -167,7 +169,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       return serviceToken.value;
     };
     const routes: ((router: ConnectRouter) => void)[] = [];
-    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens)];
+    const keyStores = new Map<string, KeyStore>();
+    for (const name of services) keyStores.set(DESCRIPTORS[name].typeName, { em: (orms[name] as Orm).em.fork(), schema: SCHEMAS[name].schema });
+    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens), textInterceptor(), idempotencyInterceptor(keyStores)];
     const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
     // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
     const clientFor = (target: ServiceName) =>
@@ -227,6 +231,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         reflectionRoutes([...descriptors, ...grpcDescriptors()], ERROR_DETAILS.map((d) => d.file))(router);
       },
       interceptors: serverInterceptors,
+      maxRequestBytes: config.maxRequestBytes,
       health,
       logger,
       metrics: async () => (await outboxMetrics(relays)) + reconcileMetrics(started.checkout),

@@ -1,6 +1,7 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { DomainError } from "./errors.js";
+import { isText } from "./text.js";
 
 export type Role = "admin" | "customer" | "service";
 export const ROLES: readonly Role[] = ["admin", "customer", "service"];
@@ -13,6 +14,8 @@ export interface Caller {
 }
 
 const ISSUER = "ticketing";
+/** A subject is stored as the owner of carts, orders and notifications. */
+const MAX_SUBJECT_LENGTH = 200;
 
 /** How long and how many successful verifications a TokenAuthority remembers. */
 export interface VerifyCacheOptions {
@@ -74,6 +77,9 @@ export class TokenAuthority {
       const role = payload["role"];
       if (typeof payload.sub !== "string" || payload.sub === "" || !ROLES.includes(role as Role)) {
         throw new DomainError("Unauthenticated", "token lacks a subject or a known role");
+      }
+      if (payload.sub.length > MAX_SUBJECT_LENGTH || !isText(payload.sub)) {
+        throw new DomainError("Unauthenticated", `token subject must be text of at most ${MAX_SUBJECT_LENGTH} characters`);
       }
       // Shared by every call the cache answers: frozen so no handler can change another call's caller.
       const caller = Object.freeze({ sub: payload.sub, role: role as Role });

@@ -30,6 +30,8 @@ export interface Config {
   serviceUrls: Record<ServiceName, readonly string[]>;
   /** Deadline of one attempt of a call to another service, in milliseconds. */
   rpcTimeoutMs: number;
+  /** Largest request accepted, in bytes, on the wire and once inflated. */
+  maxRequestBytes: number;
   /** How long a hold lasts unless the request says otherwise, in seconds. */
   holdTtlSeconds: number;
   /** Cron pattern (with seconds) of the expiry sweep. */
@@ -81,6 +83,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_JWT_SECRET", default: "(generated in embedded mode)", description: "HS256 secret, at least 32 characters; required with a real database" },
   { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL); a comma-separated list of replicas spreads the calls over them in turn" },
   { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one attempt of a call to another service (idempotent calls are tried up to 4 times on UNAVAILABLE or DEADLINE_EXCEEDED)" },
+  { name: "TICKETING_MAX_REQUEST_BYTES", default: "262144", description: "largest request accepted, in bytes, by every protocol, both as sent and once decompressed; a larger one is RESOURCE_EXHAUSTED, before authentication (1024 to 67108864)" },
   { name: "TICKETING_HOLD_TTL", default: "15m", description: "how long stock is held for an unpaid order (s, m or h suffix)" },
   { name: "TICKETING_EXPIRY_CRON", default: "*/2 * * * * *", description: "cron pattern (with seconds) of the hold-expiry sweep" },
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
@@ -229,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     serviceUrls,
     rpcTimeoutMs: int("TICKETING_RPC_TIMEOUT_MS", 5000, 100, 120_000),
+    maxRequestBytes: int("TICKETING_MAX_REQUEST_BYTES", 262_144, 1024, 64 * 1024 * 1024),
     holdTtlSeconds: holdTtlSeconds ?? 900,
     expiryCron,
     expiryBatchSize: int("TICKETING_EXPIRY_BATCH_SIZE", 500, 1, 10_000),
