@@ -4,9 +4,9 @@ import { booking as bookingPb, checkout as pb } from "@ticketing/sdk";
 import { TOPICS, type Bus, type BusMessage, type Subscription } from "../platform/bus.js";
 import type { Em } from "../platform/db.js";
 import { enqueue } from "../platform/outbox.js";
-import type { OrderSnapshot } from "./domain/order.js";
+import type { OrderEventType, OrderSnapshot } from "./domain/order.js";
 import { orderToPb } from "./handler.js";
-import type { CheckoutService, OrderEventType, OrderEvents } from "./service.js";
+import type { CheckoutService, OrderEvents } from "./service.js";
 import { uuidv7 } from "../platform/ids.js";
 
 const TYPES = {

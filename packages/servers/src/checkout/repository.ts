@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { BusMessage } from "../platform/bus.js";
 import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
-import type { OrderLine, OrderSnapshot, OrderStatus } from "./domain/order.js";
+import { fromStates, type OrderLine, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
 import type { CheckoutEntity, CheckoutTables } from "./entities.js";
 
 // Reads and the rarer writes go through Kysely typed from the entities. The statements of the on-sale's hot path
@@ -146,7 +146,7 @@ export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage
   const rows = await prepared(em, sql<{ id: string }>`
     with moved as (
       update checkout."order" set status = 'PENDING_PAYMENT', expires_at = ${order.expiresAt}::timestamptz, updated_at = ${order.updatedAt}::timestamptz
-      where id = ${order.id}::uuid and status = 'PLACING'
+      where id = ${order.id}::uuid and status = any(${fromStates("PENDING_PAYMENT")}::text[])
       returning id
     )
     insert into checkout.outbox (event_id, topic, key, type, payload)
@@ -164,7 +164,7 @@ export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessag
     with failed as (
       update checkout."order" set status = 'FAILED', status_reason = ${order.statusReason}, failure_kind = ${order.failureKind},
         updated_at = ${order.updatedAt}::timestamptz
-      where id = ${order.id}::uuid and status = 'PLACING'
+      where id = ${order.id}::uuid and status = any(${fromStates("FAILED")}::text[])
       returning id, user_id
     ),
     returned as (

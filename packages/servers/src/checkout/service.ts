@@ -7,10 +7,13 @@ import { DomainError, notFound, stateConflict, type Shortage } from "../platform
 import type { Logger } from "../platform/logger.js";
 import { markProcessed } from "../platform/outbox.js";
 import {
+  EVENT_OF,
   FINAL_STATUSES,
+  fromStates,
   Order,
   priceLines,
   type FailureKind,
+  type OrderEventType,
   type OrderLine,
   type OrderSnapshot,
   type OrderStatus,
@@ -65,8 +68,6 @@ export interface Holds {
   statuses(orderId: string): Promise<{ status: HoldStatus; paymentReference: string }[]>;
 }
 
-export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
-
 /** Order events, written to checkout's outbox in the transaction of the change. */
 export interface OrderEvents {
   /** The event as it will be written, for statements that write the outbox themselves. */
@@ -74,6 +75,9 @@ export interface OrderEvents {
   record(tx: Em, type: OrderEventType, order: OrderSnapshot): Promise<void>;
   committed(): void;
 }
+
+/** Why an order ended when booking ended its holds. */
+const HOLDS_ENDED = { EXPIRED: "the holds expired before payment", CANCELLED: "the holds were released" } as const;
 
 const soldOut = (shortages: Shortage[]) =>
   new DomainError("ResourceExhausted", `not enough tickets: ${shortages.map((s) => `${s.ticketId} is sold out`).join("; ")}`, {
@@ -266,7 +270,7 @@ export class CheckoutService {
       return failed;
     }
     const placed: OrderSnapshot = { ...order, status: "PENDING_PAYMENT", expiresAt, updatedAt: new Date() };
-    if (await repo.markPlaced(this.em, placed, this.events.prepare("PLACED", placed))) return this.#changed(placed);
+    if (await repo.markPlaced(this.em, placed, this.events.prepare(EVENT_OF.PENDING_PAYMENT, placed))) return this.#changed(placed);
     // Something else moved the order first (its holds expired already): report it as it is now.
     return (await repo.findOrder(this.em, order.id)) as OrderSnapshot;
   }
@@ -277,10 +281,32 @@ export class CheckoutService {
     }
   }
 
+  /**
+   * Moves the order to `to` from whichever state the transition table allows (a compare-and-set: concurrent moves
+   * end with one winner), records the move's event in the same transaction, and publishes the change once
+   * committed. `eventId`: the bus event that caused the move, marked processed in that transaction (at most once).
+   * Returns the moved order, or undefined when the order was not in a state it could move from (or the event was
+   * processed before).
+   */
+  async #move(
+    orderId: string,
+    to: Exclude<OrderStatus, "PLACING" | "PENDING_PAYMENT" | "FAILED">,
+    changes: { statusReason?: string; paymentReference?: string },
+    eventId?: string,
+  ): Promise<OrderSnapshot | undefined> {
+    const moved = await transaction(this.em, async (tx) => {
+      if (eventId && !(await markProcessed(tx, "checkout", eventId))) return undefined;
+      const next = await repo.transition(tx, orderId, fromStates(to), to, changes);
+      if (next) await this.events.record(tx, EVENT_OF[to], next);
+      return next;
+    });
+    return moved && this.#changed(moved);
+  }
+
   /** PLACING → FAILED, the order's quantities back in the cart. Returns the order as it is now. */
   async #fail(order: OrderSnapshot, reason: string, kind: FailureKind): Promise<OrderSnapshot | undefined> {
     const failed: OrderSnapshot = { ...order, status: "FAILED", statusReason: reason, failureKind: kind, updatedAt: new Date() };
-    if (await repo.failPlacing(this.em, failed, this.events.prepare("FAILED", failed), MAX_LINE_QUANTITY)) {
+    if (await repo.failPlacing(this.em, failed, this.events.prepare(EVENT_OF.FAILED, failed), MAX_LINE_QUANTITY)) {
       return this.#changed(failed);
     }
     return repo.findOrder(this.em, order.id);
@@ -326,14 +352,8 @@ export class CheckoutService {
 
   /** PENDING_PAYMENT → PAID once booking has confirmed the holds. Returns the order as it is now. */
   async #completePaid(orderId: string, paymentReference: string, eventId?: string): Promise<OrderSnapshot> {
-    const paid = await transaction(this.em, async (tx) => {
-      if (eventId && !(await markProcessed(tx, "checkout", eventId))) return undefined;
-      const next = await repo.transition(tx, orderId, ["PENDING_PAYMENT"], "PAID", { paymentReference });
-      if (next) await this.events.record(tx, "PAID", next);
-      return next;
-    });
-    if (paid) return this.#changed(paid);
-    return (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
+    const paid = await this.#move(orderId, "PAID", { paymentReference }, eventId);
+    return paid ?? ((await repo.findOrder(this.em, orderId)) as OrderSnapshot);
   }
 
   /** Booking confirmed the order's holds (a CONFIRMED event): the order is paid, whoever asked for it. */
@@ -355,14 +375,8 @@ export class CheckoutService {
         throw stateConflict(`order ${orderId} cannot be cancelled: its holds were ${ended.toLowerCase()}`, `ORDER_STATUS_${state}`, "CancelOrder");
       }
     }
-    const cancelled = await transaction(this.em, async (tx) => {
-      const next = await repo.transition(tx, orderId, ["PENDING_PAYMENT"], "CANCELLED", {
-        statusReason: reason || "cancelled by the buyer",
-      });
-      if (next) await this.events.record(tx, "CANCELLED", next);
-      return next;
-    });
-    if (cancelled) return this.#changed(cancelled);
+    const cancelled = await this.#move(orderId, "CANCELLED", { statusReason: reason || "cancelled by the buyer" });
+    if (cancelled) return cancelled;
     const now = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
     if (now.status === "CANCELLED") return now;
     throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "CancelOrder");
@@ -373,16 +387,8 @@ export class CheckoutService {
    * this service → CANCELLED. Deduplicated by event id in the same transaction as the change.
    */
   async onHoldsEnded(eventId: string, orderId: string, outcome: "EXPIRED" | "RELEASED"): Promise<void> {
-    const changed = await transaction(this.em, async (tx) => {
-      if (!(await markProcessed(tx, "checkout", eventId))) return undefined;
-      const next =
-        outcome === "EXPIRED"
-          ? await repo.transition(tx, orderId, ["PLACING", "PENDING_PAYMENT"], "EXPIRED", { statusReason: "the holds expired before payment" })
-          : await repo.transition(tx, orderId, ["PENDING_PAYMENT"], "CANCELLED", { statusReason: "the holds were released" });
-      if (next) await this.events.record(tx, outcome === "EXPIRED" ? "EXPIRED" : "CANCELLED", next);
-      return next;
-    });
-    if (changed) this.#changed(changed);
+    const to = outcome === "EXPIRED" ? "EXPIRED" : "CANCELLED";
+    await this.#move(orderId, to, { statusReason: HOLDS_ENDED[to] }, eventId);
   }
 
   /**
@@ -402,14 +408,7 @@ export class CheckoutService {
         if (paid.status === "PAID") outcome = paid;
       } else if (statuses.includes("EXPIRED") || statuses.includes("RELEASED")) {
         const to = statuses.includes("EXPIRED") ? "EXPIRED" : "CANCELLED";
-        outcome = await transaction(this.em, async (tx) => {
-          const next = await repo.transition(tx, id, ["PENDING_PAYMENT"], to, {
-            statusReason: to === "EXPIRED" ? "the holds expired before payment" : "the holds were released",
-          });
-          if (next) await this.events.record(tx, to, next);
-          return next;
-        });
-        if (outcome) this.#changed(outcome);
+        outcome = await this.#move(id, to, { statusReason: HOLDS_ENDED[to] });
       }
       if (outcome) {
         repaired++;
