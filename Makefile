@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint schema-check migration migration-index lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
+.PHONY: up down logs compose-check helm-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint schema-check migration migration-index lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -147,7 +147,7 @@ stop: ## Stop what `make start` started
 
 COMPOSE_FILES := -f docker-compose.yml $(if $(DEV),-f docker-compose.dev.yml)
 
-up: ## Compose: build and start PostgreSQL, Kafka, migrations and the four services (DEV=1 adds debuggers + watch)
+up: ## Compose: build and start PostgreSQL, Kafka, migrations and the five services (DEV=1 adds debuggers + watch)
 	docker compose $(COMPOSE_FILES) up -d --build
 
 down: ## Compose: stop and remove the containers (volumes are kept)
@@ -168,6 +168,11 @@ other-languages: build ## A Python client generated from proto/ and grpcurl call
 compose-check: build ## Validate both Compose files (docker compose config; pinned images; known variables)
 	./scripts/install-compose.sh >/dev/null
 	node scripts/check-compose.mjs
+
+# helm and the checker (deploy/validate, its own Go module) come from the Go module proxy through scripts/k8s-tools.sh:
+# the first build of helm takes 5 to 8 minutes on two cores, later runs reuse ~/.cache/ticketing-tools.
+helm-check: ## Helm chart: lint, render with default and production values, decode every object strictly into the k8s.io/api types
+	./scripts/helm-check.sh
 
 readme-check: ## Clone HEAD into a temp dir and run the README's quick start there, as written (about 2 min)
 	node scripts/readme-check.mjs

@@ -13,6 +13,7 @@ const BASELINE: Record<RunnableService, string> = {
   booking: "Migration20261125040000_outbox_event_id_not_indexed",
   checkout: "Migration20261125040000_outbox_event_id_not_indexed",
   notification: "Migration20261125040000_outbox_event_id_not_indexed",
+  admission: "Migration20261207000000_request_keys",
 };
 
 const ORDER_PENDING = "0d4a3b5e-6c1f-4b8e-9a2d-1e3f5a7b9c01";

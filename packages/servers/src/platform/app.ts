@@ -1,17 +1,18 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
+import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { admissionModule, admissionSchema, type AdmissionModule } from "../admission/index.js";
 import { bookingSchema } from "../booking/index.js";
 import { outboxBookingEvents } from "../booking/events.js";
 import { bookingRoutes } from "../booking/routes.js";
 import { startExpiryScheduler } from "../booking/scheduler.js";
 import { BookingService } from "../booking/service.js";
 import { checkoutSchema } from "../checkout/index.js";
-import { consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
+import { CHECKOUT_GROUP, consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
 import { bookingHolds, eventCatalogue } from "../checkout/gateways.js";
 import { checkoutRoutes } from "../checkout/routes.js";
 import { CheckoutService } from "../checkout/service.js";
@@ -20,7 +21,7 @@ import { bookingStock } from "../event/gateways.js";
 import { eventRoutes } from "../event/routes.js";
 import { EventService } from "../event/service.js";
 import { emailChannel, logChannel, webhookChannel, type Channel } from "../notification/channels.js";
-import { consumeOrderEvents, orderEventJson } from "../notification/events.js";
+import { consumeOrderEvents, NOTIFICATION_GROUP, orderEventJson } from "../notification/events.js";
 import { notificationSchema } from "../notification/index.js";
 import { notificationRoutes } from "../notification/routes.js";
 import { NotificationService } from "../notification/service.js";
@@ -32,6 +33,7 @@ import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
 import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./db.js";
 import { HealthState } from "./health.js";
 import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
+import { Metrics, metricsInterceptor } from "./metrics.js";
 import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
@@ -45,19 +47,21 @@ const RECONCILE_GRACE_MS = 15_000;
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification"];
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission"];
 
 export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   event: eventSchema,
   booking: bookingSchema,
   checkout: checkoutSchema,
   notification: notificationSchema,
+  admission: admissionSchema,
 };
 const DESCRIPTORS: Record<RunnableService, DescService> = {
   event: eventPb.EventService,
   booking: bookingPb.BookingService,
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
+  admission: admissionPb.AdmissionService,
 };
 
 /**
@@ -96,8 +100,11 @@ export interface Platform {
   readonly checkout?: CheckoutService;
   readonly event?: EventService;
   readonly notification?: NotificationService;
+  readonly admission?: AdmissionModule["service"];
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
+  /** The process's Prometheus metrics (GET /metrics). */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -141,6 +148,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         : new InProcessBus(logger.child({ component: "bus" })));
     if (!options.bus) cleanup.push(() => bus.close());
 
+    const metrics = new Metrics();
     const orms: Partial<Record<RunnableService, Orm>> = {};
     for (const name of services) {
       const url = config.databaseUrls[name] ?? (pg as EmbeddedPostgres).url;
@@ -154,6 +162,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         await assertMigrated(orm, SCHEMAS[name]);
       }
       orms[name] = orm;
+      metrics.watchPool(name, orm);
     }
 
     // Calls between services go through the SDK like any client's, with a short-lived service token.
@@ -171,7 +180,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const routes: ((router: ConnectRouter) => void)[] = [];
     const keyStores = new Map<string, KeyStore>();
     for (const name of services) keyStores.set(DESCRIPTORS[name].typeName, { em: (orms[name] as Orm).em.fork(), schema: SCHEMAS[name].schema });
-    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens), textInterceptor(), idempotencyInterceptor(keyStores)];
+    const serverInterceptors = [
+      metricsInterceptor(metrics),
+      observabilityInterceptor(logger),
+      authInterceptor(tokens),
+      textInterceptor(),
+      idempotencyInterceptor(keyStores),
+    ];
     const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
     // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
     const clientFor = (target: ServiceName) =>
@@ -180,8 +195,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
     const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
     const relayFor = (name: RunnableService) => {
-      const relay = new OutboxRelay(orms[name] as Orm, { schema: name, bus, logger: logger.child({ relay: name }) });
+      const published = metrics.outboxPublished.labels(name);
+      const relay = new OutboxRelay(orms[name] as Orm, {
+        schema: name,
+        bus,
+        logger: logger.child({ relay: name }),
+        onPublished: (count) => published.inc(count),
+      });
       relays[name] = relay;
+      metrics.watchOutbox({ service: name, lag: () => relay.lag() });
       return relay;
     };
 
@@ -205,6 +227,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         bookingHolds(clientFor("booking")),
         outboxOrderEvents(() => relay.wake()),
         logger.child({ service: "checkout" }),
+        metrics,
       );
       started.checkout = service;
       routes.push(checkoutRoutes(service));
@@ -221,6 +244,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       started.notification = service;
       routes.push(notificationRoutes(service));
     }
+    let admission: AdmissionModule | undefined;
+    if (orms.admission) {
+      const relay = relayFor("admission");
+      admission = await admissionModule(orms.admission.em, config, () => relay.wake(), logger.child({ service: "admission" }));
+      routes.push(admission.routes);
+    }
 
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
@@ -234,7 +263,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       maxRequestBytes: config.maxRequestBytes,
       health,
       logger,
-      metrics: async () => (await outboxMetrics(relays)) + reconcileMetrics(started.checkout),
+      metrics,
     });
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
@@ -244,7 +273,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(() => relay.stop());
     }
     if (started.booking) {
-      const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }));
+      const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }), metrics);
       cleanup.push(async () => scheduler.stop());
     }
     if (started.event) {
@@ -280,13 +309,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
     };
     if (started.checkout) {
-      subscriptions.push(await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer")));
+      const subscription = await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, CHECKOUT_GROUP, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
-      subscriptions.push(await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer")));
+      const subscription = await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, NOTIFICATION_GROUP, subscription);
       notifications.start();
       cleanup.push(() => notifications.stop());
+    }
+    if (admission) {
+      subscriptions.push(await admission.consume(bus, dependency(admissionPb.AdmissionService, "order-events consumer")));
     }
     cleanup.push(async () => {
       for (const s of subscriptions) await s.close();
@@ -302,7 +338,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       bus,
       orms,
       relays,
+      metrics,
       ...started,
+      ...(admission ? { admission: admission.service } : {}),
       close,
     };
   } catch (err) {
@@ -330,32 +368,9 @@ async function embeddedSecret(dataDir: string | undefined): Promise<string> {
   return secret;
 }
 
-/** Outbox lag per service schema, in the Prometheus text format. */
-async function outboxMetrics(relays: Partial<Record<RunnableService, OutboxRelay>>): Promise<string> {
-  const lines = [
-    "# HELP ticketing_outbox_pending Events committed to the outbox and not yet published.",
-    "# TYPE ticketing_outbox_pending gauge",
-  ];
-  const oldest = [
-    "# HELP ticketing_outbox_oldest_seconds Age of the oldest unpublished outbox event.",
-    "# TYPE ticketing_outbox_oldest_seconds gauge",
-  ];
-  for (const [schema, relay] of Object.entries(relays)) {
-    const lag = await relay.lag();
-    lines.push(`ticketing_outbox_pending{schema="${schema}"} ${lag.pending}`);
-    oldest.push(`ticketing_outbox_oldest_seconds{schema="${schema}"} ${lag.oldestSeconds}`);
-  }
-  return `${[...lines, ...oldest].join("\n")}\n`;
-}
-
-function reconcileMetrics(checkout: CheckoutService | undefined): string {
-  if (!checkout) return "";
-  return [
-    "# HELP ticketing_orders_reconciled_total Orders repaired to agree with booking's holds.",
-    "# TYPE ticketing_orders_reconciled_total counter",
-    `ticketing_orders_reconciled_total ${checkout.repairs}`,
-    "",
-  ].join("\n");
+function watchLag(metrics: Metrics, group: string, subscription: Subscription): void {
+  const lag = subscription.lag?.bind(subscription);
+  if (lag) metrics.watchConsumer({ group, lag });
 }
 
 function channelFor(config: Config, logger: Logger): Channel {

@@ -3,8 +3,8 @@ import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { DomainError } from "./errors.js";
 import { isText } from "./text.js";
 
-export type Role = "admin" | "customer" | "service";
-export const ROLES: readonly Role[] = ["admin", "customer", "service"];
+export type Role = "admin" | "customer" | "service" | "gate";
+export const ROLES: readonly Role[] = ["admin", "customer", "service", "gate"];
 
 /** Who is calling, from the verified bearer token and nothing else. */
 export interface Caller {
@@ -140,6 +140,24 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = {
   "ticketing.booking.v1.BookingService/CreateStock": ["service", "admin"],
   "ticketing.booking.v1.BookingService/DeleteStock": ["service", "admin"],
   "ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid": ["admin"],
+  "ticketing.admission.v1.AdmissionService/CheckIn": ["gate", "admin"],
+  "ticketing.admission.v1.AdmissionService/UploadOfflineScans": ["gate", "admin"],
+  "ticketing.admission.v1.AdmissionService/GetVerificationKeys": ["gate", "admin"],
+  "ticketing.admission.v1.AdmissionService/ListCheckIns": ["admin"],
+  "ticketing.admission.v1.AdmissionService/RevokeTicket": ["admin"],
+  "ticketing.admission.v1.AdmissionService/RevokeOrderTickets": ["service", "admin"],
+};
+
+/**
+ * Roles confined to a few RPCs, whatever RPC_ROLES leaves open: door staff (`gate`) scan codes and read the keys,
+ * and reach nothing else (no events, orders, tickets or notifications).
+ */
+export const CONFINED_ROLES: Readonly<Partial<Record<Role, ReadonlySet<string>>>> = {
+  gate: new Set([
+    "ticketing.admission.v1.AdmissionService/CheckIn",
+    "ticketing.admission.v1.AdmissionService/UploadOfflineScans",
+    "ticketing.admission.v1.AdmissionService/GetVerificationKeys",
+  ]),
 };
 
 /** Services and RPCs that need no token: probes and tooling. */

@@ -10,7 +10,7 @@ import {
   type Message,
   type MessagesStream,
 } from "@platformatic/kafka";
-import { TOPICS, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from "./bus.js";
+import { TOPICS, type Bus, type BusMessage, type PartitionLag, type SubscribeOptions, type Subscription } from "./bus.js";
 import type { Logger } from "./logger.js";
 
 export interface KafkaBusOptions {
@@ -318,6 +318,20 @@ class KafkaSubscription implements Subscription {
         await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       }
     }
+  }
+
+  /** Per assigned partition: the partition's end offset minus the group's committed offset. */
+  async lag(): Promise<PartitionLag[]> {
+    const current = this.#current;
+    if (!current) return [];
+    const physical = this.bus.physical(this.options.topic);
+    const offsets = await current.consumer.getLag({ topics: [physical] });
+    const lags: PartitionLag[] = [];
+    (offsets.get(physical) ?? []).forEach((lag, partition) => {
+      // Negative: a partition another member reads (or none has committed yet).
+      if (lag >= 0n) lags.push({ topic: this.options.topic, partition, lag: Number(lag) });
+    });
+    return lags;
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,8 @@ export interface RelayOptions {
   batchSize?: number;
   /** How often to look for rows when nobody called `wake()`. */
   pollMs?: number;
+  /** Told how many events a pass published, once their marks committed. */
+  onPublished?: (count: number) => void;
 }
 
 /**
@@ -112,8 +114,11 @@ export class OutboxRelay {
 
   /** Publishes until nothing is left. */
   async #drain(): Promise<void> {
-    while ((await this.#pass()) === this.#batchSize * BATCHES_PER_PASS) {
+    for (;;) {
+      const published = await this.#pass();
+      if (published > 0) this.options.onPublished?.(published);
       // a full pass: there may be more
+      if (published !== this.#batchSize * BATCHES_PER_PASS) return;
     }
   }
 

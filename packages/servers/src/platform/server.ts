@@ -19,8 +19,8 @@ export interface RpcServerOptions {
   interceptors: Interceptor[];
   health: HealthState;
   logger: Logger;
-  /** Prometheus text for GET /metrics. */
-  metrics?: () => Promise<string>;
+  /** What GET /metrics answers: the Prometheus text exposition and its content type. */
+  metrics?: { text(): Promise<string>; readonly contentType: string };
   /**
    * Largest request message accepted, in bytes, by every protocol, on the wire and once inflated; a larger one is
    * RESOURCE_EXHAUSTED before authentication. Default 256 KiB (request-limits.ts).
@@ -84,9 +84,10 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
     }
     if (req.method === "GET" && req.url === "/metrics" && options.metrics) {
       const plain = res as http.ServerResponse;
-      options.metrics().then(
+      const metrics = options.metrics;
+      metrics.text().then(
         (text) => {
-          plain.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+          plain.writeHead(200, { "content-type": metrics.contentType });
           plain.end(text);
         },
         () => {
