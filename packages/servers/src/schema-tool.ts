@@ -15,11 +15,11 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import type { RunnableService } from "./platform/app.js";
+import type { RunnableService } from "./app.js";
 
 // The services' modules are loaded only when a database is used: `index` must run while a migrations list still
 // names a file that is gone (it is what repairs the list).
-const services = () => import("./platform/app.js");
+const services = () => import("./app.js");
 const database = async () => ({ ...(await import("./platform/db.js")), ...(await import("./testing/harness.js")) });
 
 const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "src");

@@ -2,7 +2,7 @@
 // holding orders, carts and holds, upgrades to the current migrations and keeps every row.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCHEMAS, type RunnableService } from "./platform/app.js";
+import { SCHEMAS, type RunnableService } from "./app.js";
 import { migrate, openOrm, type Orm } from "./platform/db.js";
 import { findOrder } from "./checkout/repository.js";
 import { createTestDatabase, type TestDatabase } from "./testing/harness.js";

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { pino } from "pino";
 import { Writable } from "node:stream";
-import { RUNNABLE, startPlatform, type Platform, type PlatformOptions, type RunnableService } from "../platform/app.js";
+import { RUNNABLE, startPlatform, type Platform, type PlatformOptions, type RunnableService } from "../app.js";
 import { loadConfig } from "../platform/config.js";
 
 /** The server the tests create their databases on; the role needs CREATEDB. */
