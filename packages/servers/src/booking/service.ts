@@ -1,5 +1,4 @@
 import { DomainError, notFound, stateConflict } from "../platform/errors.js";
-import type { BusMessage } from "../platform/bus.js";
 import { detached, transaction, type Em } from "../platform/db.js";
 import {
   byOrder,
@@ -10,19 +9,8 @@ import {
   type StockRecord,
 } from "./domain/booking.js";
 import { BatchedHolds, NaiveHolds, type HoldResult, type HoldStrategy, type StockShape } from "./holds.js";
+import type { BookingEvents } from "./ports.js";
 import * as repo from "./repository.js";
-
-export type BookingEventType = "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED";
-
-/** What the booking service publishes when holds change, written to its outbox in the same transaction. */
-export interface BookingEvents {
-  /** The event as it will be written, for statements that write the outbox themselves. */
-  prepare(type: BookingEventType, orderId: string, bookings: readonly BookingRecord[], at?: Date): BusMessage;
-  /** Enqueues one event per order for the given change, inside `tx`. */
-  record(tx: Em, type: BookingEventType, orderId: string, bookings: BookingRecord[]): Promise<void>;
-  /** Called after a commit that recorded events, to publish them promptly. */
-  committed(): void;
-}
 
 export type { HoldResult } from "./holds.js";
 
