@@ -36,12 +36,10 @@ lint: $(STAMP) ## Lint the protos (buf lint, STANDARD)
 	npx buf lint
 
 # The code's own checks: layering and cycles (dependency-cruiser, .dependency-cruiser.cjs), unused files, exports and
-# dependencies (knip, knip.config.ts), duplicated blocks (jscpd, .jscpd.json). Until the restructuring of
-# packages/servers lands, they pass over what it is removing: the violations listed in
-# .dependency-cruiser-known-violations.json, the pending files in knip.config.ts, and duplicated blocks up to DUP_MAX.
-# STRICT=1 (or lint-code-strict) checks without those allowances.
+# dependencies (knip, knip.config.ts), duplicated blocks (jscpd, .jscpd.json). Layering and unused code allow
+# nothing; duplicated blocks are allowed up to DUP_MAX until the remaining ones are factored out, 2 with STRICT=1
+# (or lint-code-strict).
 DEPCRUISE_PATHS := packages/sdk/src packages/cli/src packages/cli/bin packages/servers/src packages/servers/bin scripts
-KNOWN_DEP_VIOLATIONS := .dependency-cruiser-known-violations.json
 DUP_MAX := 8
 
 lint-code: $(STAMP) ## Code checks: layering and cycles, unused code, duplicated blocks (lint-deps, lint-knip, lint-dup; CI runs it)
@@ -51,14 +49,14 @@ lint-code: $(STAMP) ## Code checks: layering and cycles, unused code, duplicated
 	  $(MAKE) --no-print-directory lint-dup || status=1; \
 	  exit $$status
 
-lint-code-strict: ## lint-code without the allowances for servers code being restructured (fails until that lands)
+lint-code-strict: ## lint-code allowing at most 2 duplicated blocks (fails until the remaining duplicates are factored out)
 	@$(MAKE) --no-print-directory lint-code STRICT=1
 
 lint-deps: $(STAMP) ## Layering and import cycles of packages/ (dependency-cruiser)
-	npx depcruise --config .dependency-cruiser.cjs $(if $(STRICT),,$(if $(wildcard $(KNOWN_DEP_VIOLATIONS)),--ignore-known $(KNOWN_DEP_VIOLATIONS))) $(DEPCRUISE_PATHS)
+	npx depcruise --config .dependency-cruiser.cjs $(DEPCRUISE_PATHS)
 
 lint-knip: $(STAMP) ## Unused files, exports and dependencies (knip)
-	KNIP_STRICT=$(if $(STRICT),1,) npx knip
+	npx knip
 
 lint-dup: $(STAMP) ## Duplicated blocks of six or more lines in packages/ (jscpd), at most DUP_MAX (2 with STRICT=1)
 	node scripts/check-duplicates.mjs --max $(if $(STRICT),2,$(DUP_MAX))

@@ -38,7 +38,7 @@ export interface StockShape {
 
 export type ShapeOf = (ticketId: string) => StockShape;
 
-export const shortageError = (shortages: { ticketId: string; requested: number; available: number }[]) =>
+const shortageError = (shortages: { ticketId: string; requested: number; available: number }[]) =>
   new DomainError(
     "ResourceExhausted",
     `not enough tickets: ${shortages.map((s) => `${s.ticketId} has ${s.available}, ${s.requested} requested`).join("; ")}`,

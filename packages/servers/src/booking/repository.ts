@@ -65,10 +65,6 @@ export async function findStock(em: Em, ticketId: string): Promise<StockRecord |
   return stocks(em).where("ticketId", "=", ticketId).executeTakeFirst();
 }
 
-export async function findStocks(em: Em, ticketIds: readonly string[]): Promise<StockRecord[]> {
-  return ticketIds.length === 0 ? [] : stocks(em).where("ticketId", "in", ticketIds).execute();
-}
-
 /** Stocks ordered by (event_id, ticket_id), after the given key. */
 export async function listStocks(
   em: Em,

@@ -23,7 +23,7 @@ const CartItemSchema = defineEntity({
     updatedAt: p.datetime().defaultRaw("now()"),
   },
 });
-export class CartItem extends CartItemSchema.class {}
+class CartItem extends CartItemSchema.class {}
 CartItemSchema.setClass(CartItem);
 
 const OrderSchema = defineEntity({
@@ -65,7 +65,7 @@ const OrderSchema = defineEntity({
     items: () => p.oneToMany(OrderItem).mappedBy("order"),
   },
 });
-export class OrderRecord extends OrderSchema.class {}
+class OrderRecord extends OrderSchema.class {}
 OrderSchema.setClass(OrderRecord);
 
 const OrderItemSchema = defineEntity({
@@ -85,7 +85,7 @@ const OrderItemSchema = defineEntity({
     currency: p.string().columnType("char(3)"),
   },
 });
-export class OrderItem extends OrderItemSchema.class {}
+class OrderItem extends OrderItemSchema.class {}
 OrderItemSchema.setClass(OrderItem);
 
 const IdempotentRequestSchema = defineEntity({
@@ -98,7 +98,7 @@ const IdempotentRequestSchema = defineEntity({
     createdAt: p.datetime().defaultRaw("now()"),
   },
 });
-export class IdempotentRequest extends IdempotentRequestSchema.class {}
+class IdempotentRequest extends IdempotentRequestSchema.class {}
 IdempotentRequestSchema.setClass(IdempotentRequest);
 
 export const checkoutEntities = [CartItemSchema, OrderSchema, OrderItemSchema, IdempotentRequestSchema, ...outboxEntities, ...requestKeyEntities];

@@ -44,7 +44,7 @@ export function orderToPb(o: OrderSnapshot): pb.Order {
   });
 }
 
-export function cartToPb(userId: string, lines: CartLine[]): pb.Cart {
+function cartToPb(userId: string, lines: CartLine[]): pb.Cart {
   const currency = lines[0]?.currency;
   const updated = lines.reduce<Date | undefined>((max, l) => (!max || l.updatedAt > max ? l.updatedAt : max), undefined);
   return create(pb.CartSchema, {

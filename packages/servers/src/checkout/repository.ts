@@ -186,10 +186,6 @@ export async function findOrder(em: Em, id: string): Promise<OrderSnapshot | und
   return (await ordersWith(em, (q) => q.where("id", "=", id)))[0];
 }
 
-export async function findOrderByKey(em: Em, userId: string, key: string): Promise<OrderSnapshot | undefined> {
-  return (await ordersWith(em, (q) => q.where("userId", "=", userId).where("idempotencyKey", "=", key)))[0];
-}
-
 /** Orders newest first after the (created_at, id) key; all users' when `userId` is undefined. */
 export async function listOrders(
   em: Em,

@@ -30,7 +30,7 @@ export const MAX_CART_LINES = 20;
  * AddToCart and PlaceOrder refuse that ticket type from memory, writing nothing; units coming back (a release or
  * expiry event) end it early.
  */
-export const SOLD_OUT_MEMORY_MS = 1000;
+const SOLD_OUT_MEMORY_MS = 1000;
 
 /** A ticket type as the catalogue knows it now. */
 export interface TicketInfo {

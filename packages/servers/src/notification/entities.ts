@@ -42,7 +42,7 @@ const NotificationSchema = defineEntity({
     deliveredAt: p.datetime().nullable(),
   },
 });
-export class Notification extends NotificationSchema.class {}
+class Notification extends NotificationSchema.class {}
 NotificationSchema.setClass(Notification);
 
 const DeliveryAttemptSchema = defineEntity({
@@ -58,7 +58,7 @@ const DeliveryAttemptSchema = defineEntity({
     detail: p.text(),
   },
 });
-export class DeliveryAttempt extends DeliveryAttemptSchema.class {}
+class DeliveryAttempt extends DeliveryAttemptSchema.class {}
 DeliveryAttemptSchema.setClass(DeliveryAttempt);
 
 export const notificationEntities = [NotificationSchema, DeliveryAttemptSchema, ...outboxEntities];

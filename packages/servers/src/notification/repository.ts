@@ -122,11 +122,3 @@ export async function list(
   return newestFirst(query, after, limit).execute();
 }
 
-export async function attemptsOf(em: Em, notificationId: string): Promise<{ attempt: number; outcome: string; detail: string }[]> {
-  return db(em)
-    .selectFrom("delivery_attempt")
-    .select(["attempt", "outcome", "detail"])
-    .where("notification", "=", notificationId)
-    .orderBy("id")
-    .execute();
-}

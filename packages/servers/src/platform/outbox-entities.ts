@@ -18,7 +18,7 @@ const OutboxEventSchema = defineEntity({
     publishedAt: p.datetime().nullable(),
   },
 });
-export class OutboxEvent extends OutboxEventSchema.class {}
+class OutboxEvent extends OutboxEventSchema.class {}
 OutboxEventSchema.setClass(OutboxEvent);
 
 const ProcessedEventSchema = defineEntity({
@@ -29,7 +29,7 @@ const ProcessedEventSchema = defineEntity({
     processedAt: p.datetime().defaultRaw("now()"),
   },
 });
-export class ProcessedEvent extends ProcessedEventSchema.class {}
+class ProcessedEvent extends ProcessedEventSchema.class {}
 ProcessedEventSchema.setClass(ProcessedEvent);
 
 export const outboxEntities = [OutboxEventSchema, ProcessedEventSchema];
