@@ -4,6 +4,16 @@ import { outboxEntities } from "../platform/outbox-entities.js";
 import { requestKeyEntities } from "../platform/request-key-entities.js";
 import type { FailureKind, OrderStatus } from "./domain/order.js";
 
+/** The columns a cart line and an order line share: what was bought, at which price. */
+const lineColumns = () => ({
+  ticketId: p.uuid().primary(),
+  eventId: p.uuid(),
+  ticketName: p.text(),
+  quantity: p.integer(),
+  unitPriceMinor: p.bigint("bigint"),
+  currency: p.string().columnType("char(3)"),
+});
+
 const CartItemSchema = defineEntity({
   name: "CartItem",
   tableName: "cart_item",
@@ -13,12 +23,7 @@ const CartItemSchema = defineEntity({
   ],
   properties: {
     userId: p.text().primary(),
-    ticketId: p.uuid().primary(),
-    eventId: p.uuid(),
-    ticketName: p.text(),
-    quantity: p.integer(),
-    unitPriceMinor: p.bigint("bigint"),
-    currency: p.string().columnType("char(3)"),
+    ...lineColumns(),
     addedAt: p.datetime().defaultRaw("now()"),
     updatedAt: p.datetime().defaultRaw("now()"),
   },
@@ -77,12 +82,7 @@ const OrderItemSchema = defineEntity({
   ],
   properties: {
     order: () => p.manyToOne(OrderRecord).primary().deleteRule("cascade").foreignKeyName("order_item_order_id_fkey"),
-    ticketId: p.uuid().primary(),
-    eventId: p.uuid(),
-    ticketName: p.text(),
-    quantity: p.integer(),
-    unitPriceMinor: p.bigint("bigint"),
-    currency: p.string().columnType("char(3)"),
+    ...lineColumns(),
   },
 });
 class OrderItem extends OrderItemSchema.class {}
