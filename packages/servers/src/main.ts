@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
+import { createPrivateKey } from "node:crypto";
 import { relative } from "node:path";
+import { generateSigningKey, KeyRing } from "./admission/codes.js";
 import { ROLES, TokenAuthority, type Role } from "./platform/auth.js";
 import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./app.js";
 import { ConfigError, loadConfig, redact } from "./platform/config.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
 import { assertPortFree, PortInUseError } from "./platform/port.js";
+import { tracingWanted } from "./platform/trace-state.js";
+import { startTracing } from "./platform/tracing.js";
 import { banner, removeEnvFile, writeCliContexts, writeEnvFile, type Welcome } from "./welcome.js";
 
 const program = new Command("ticketing-server")
@@ -29,7 +33,8 @@ program
   .description("apply the pending migrations of the given services (default: all) to TICKETING_DATABASE_URL")
   .argument("[services...]", `any of ${RUNNABLE.join(", ")}`)
   .action(async (names: string[]) => {
-    const config = loadConfig();
+    // Migrations verify no token: a migration job (Compose, the Helm hook) is given the database URL alone.
+    const config = loadConfig(process.env, { jwtSecretRequired: false });
     const logger = createLogger(config.logLevel);
     const selected = (names.length > 0 ? names : RUNNABLE) as RunnableService[];
     for (const name of selected) {
@@ -44,6 +49,22 @@ program
         await orm.close();
       }
     }
+  });
+
+program
+  .command("ticket-key")
+  .description("generate an Ed25519 key to sign ticket codes with and print its TICKETING_TICKET_SIGNING_KEY line")
+  .option("--pem", "print the key as PKCS#8 PEM instead, for a TICKETING_TICKET_SIGNING_KEY_FILE")
+  .action((opts: { pem?: boolean }) => {
+    const pem = generateSigningKey();
+    const ring = new KeyRing(pem);
+    const [pub] = ring.publicKeys();
+    // The key itself goes to stdout (a file or a secret store); what to keep about it, to stderr.
+    console.error(
+      `# key id ${ring.signingKeyId}, public key ${Buffer.from(pub!.publicKey).toString("base64url")}\n` +
+        "# after rotating to a newer key, list this public key in TICKETING_TICKET_VERIFICATION_KEYS so its codes still verify",
+    );
+    console.log(opts.pem ? pem.trimEnd() : `TICKETING_TICKET_SIGNING_KEY=${createPrivateKey(pem).export({ format: "der", type: "pkcs8" }).toString("base64")}`);
   });
 
 program
@@ -64,6 +85,9 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
   const logger = createLogger(config.logLevel, { services: services.join(",") }, format);
   const port = listenPort(config, services);
   if (port !== 0) await assertPortFree(config.host, port);
+  // Off unless an OTLP endpoint is configured: then the SDK is loaded, before anything that makes spans starts.
+  const tracing = tracingWanted() ? await startTracing(`ticketing-${services.length === 1 ? services[0] : "all"}`) : undefined;
+  if (tracing) logger.info({ endpoint: process.env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] || process.env["OTEL_EXPORTER_OTLP_ENDPOINT"] }, "tracing on");
   const platform = await startPlatform({ services, config, logger, migrate: migrateFirst });
   const storage = platform.embedded
     ? `embedded PostgreSQL ${config.dataDir ? `in ${config.dataDir}` : "in memory"}`
@@ -101,6 +125,7 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
     logger.info({ signal }, "shutting down");
     platform.close().then(
       async () => {
+        await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, "flushing the last spans failed"));
         if (envFile) await removeEnvFile(envFile, platform.url);
         process.stderr.write(`ticketing platform at ${platform.url} stopped\n`);
         process.exit(0);

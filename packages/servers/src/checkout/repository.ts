@@ -3,6 +3,7 @@ import type { BusMessage } from "../platform/bus.js";
 import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
 import { fromStates, type OrderLine, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
 import type { CheckoutEntity, CheckoutTables } from "./entities.js";
+import { currentTraceContext } from "../platform/trace-state.js";
 
 // Reads and the rarer writes go through Kysely typed from the entities. The statements of the on-sale's hot path
 // (changing a cart, placing an order, settling a placement) stay hand-written SQL calling the schema's functions or
@@ -139,7 +140,7 @@ export async function placeFromCart(
 }
 
 const outboxRow = (event: BusMessage) =>
-  sql`${event.eventId}::uuid, ${event.topic}, ${event.key}, ${event.type}, ${Buffer.from(event.value)}::bytea`;
+  sql`${event.eventId}::uuid, ${event.topic}, ${event.key}, ${event.type}, ${Buffer.from(event.value)}::bytea, ${event.traceContext ?? currentTraceContext() ?? null}::text`;
 
 /** PLACING → PENDING_PAYMENT with the holds' expiry, and its PLACED event, in one statement. False if the order had moved on. */
 export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage): Promise<boolean> {
@@ -149,7 +150,7 @@ export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage
       where id = ${order.id}::uuid and status = any(${fromStates("PENDING_PAYMENT")}::text[])
       returning id
     )
-    insert into checkout.outbox (event_id, topic, key, type, payload)
+    insert into checkout.outbox (event_id, topic, key, type, payload, trace_context)
     select ${outboxRow(event)} from moved
     returning key as id`);
   return rows.length === 1;
@@ -176,7 +177,7 @@ export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessag
         set quantity = least(c.quantity + excluded.quantity, ${maxQuantity}), updated_at = excluded.updated_at
       returning 1
     )
-    insert into checkout.outbox (event_id, topic, key, type, payload)
+    insert into checkout.outbox (event_id, topic, key, type, payload, trace_context)
     select ${outboxRow(event)} from failed
     returning key as id`);
   return rows.length === 1;

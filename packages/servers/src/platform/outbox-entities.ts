@@ -14,6 +14,7 @@ const OutboxEventSchema = defineEntity({
     key: p.text(),
     type: p.text(),
     payload: p.blob(),
+    traceContext: p.text().nullable(),
     createdAt: p.datetime().defaultRaw("now()"),
     publishedAt: p.datetime().nullable(),
   },

@@ -3,8 +3,10 @@ import type { Constructor } from "@mikro-orm/core";
 import type { Migration } from "@mikro-orm/migrations";
 import { Migration20261201000000_initial } from "./Migration20261201000000_initial.js";
 import { Migration20261207000000_request_keys } from "./Migration20261207000000_request_keys.js";
+import { Migration20261207010000_outbox_trace_context } from "./Migration20261207010000_outbox_trace_context.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261201000000_initial", class: Migration20261201000000_initial },
   { name: "Migration20261207000000_request_keys", class: Migration20261207000000_request_keys },
+  { name: "Migration20261207010000_outbox_trace_context", class: Migration20261207010000_outbox_trace_context },
 ];

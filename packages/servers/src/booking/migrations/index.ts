@@ -6,6 +6,7 @@ import { Migration20261125000000_buckets_and_batched_holds } from "./Migration20
 import { Migration20261125010000_payment_reference } from "./Migration20261125010000_payment_reference.js";
 import { Migration20261125020000_hold_batch_index_probe } from "./Migration20261125020000_hold_batch_index_probe.js";
 import { Migration20261125040000_outbox_event_id_not_indexed } from "./Migration20261125040000_outbox_event_id_not_indexed.js";
+import { Migration20261126000000_outbox_trace_context } from "./Migration20261126000000_outbox_trace_context.js";
 import { Migration20261126000000_request_keys } from "./Migration20261126000000_request_keys.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
@@ -14,5 +15,6 @@ export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261125010000_payment_reference", class: Migration20261125010000_payment_reference },
   { name: "Migration20261125020000_hold_batch_index_probe", class: Migration20261125020000_hold_batch_index_probe },
   { name: "Migration20261125040000_outbox_event_id_not_indexed", class: Migration20261125040000_outbox_event_id_not_indexed },
+  { name: "Migration20261126000000_outbox_trace_context", class: Migration20261126000000_outbox_trace_context },
   { name: "Migration20261126000000_request_keys", class: Migration20261126000000_request_keys },
 ];

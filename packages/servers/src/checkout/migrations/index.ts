@@ -5,6 +5,7 @@ import { Migration20261124000000_initial } from "./Migration20261124000000_initi
 import { Migration20261125000000_one_round_trip_carts } from "./Migration20261125000000_one_round_trip_carts.js";
 import { Migration20261125030000_place_from_cart } from "./Migration20261125030000_place_from_cart.js";
 import { Migration20261125040000_outbox_event_id_not_indexed } from "./Migration20261125040000_outbox_event_id_not_indexed.js";
+import { Migration20261126000000_outbox_trace_context } from "./Migration20261126000000_outbox_trace_context.js";
 import { Migration20261126000000_request_keys } from "./Migration20261126000000_request_keys.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
@@ -12,5 +13,6 @@ export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261125000000_one_round_trip_carts", class: Migration20261125000000_one_round_trip_carts },
   { name: "Migration20261125030000_place_from_cart", class: Migration20261125030000_place_from_cart },
   { name: "Migration20261125040000_outbox_event_id_not_indexed", class: Migration20261125040000_outbox_event_id_not_indexed },
+  { name: "Migration20261126000000_outbox_trace_context", class: Migration20261126000000_outbox_trace_context },
   { name: "Migration20261126000000_request_keys", class: Migration20261126000000_request_keys },
 ];

@@ -4,11 +4,13 @@ import type { Migration } from "@mikro-orm/migrations";
 import { Migration20261124000000_initial } from "./Migration20261124000000_initial.js";
 import { Migration20261125000000_stock_buckets } from "./Migration20261125000000_stock_buckets.js";
 import { Migration20261125040000_outbox_event_id_not_indexed } from "./Migration20261125040000_outbox_event_id_not_indexed.js";
+import { Migration20261126000000_outbox_trace_context } from "./Migration20261126000000_outbox_trace_context.js";
 import { Migration20261126000000_request_keys } from "./Migration20261126000000_request_keys.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
   { name: "Migration20261125000000_stock_buckets", class: Migration20261125000000_stock_buckets },
   { name: "Migration20261125040000_outbox_event_id_not_indexed", class: Migration20261125040000_outbox_event_id_not_indexed },
+  { name: "Migration20261126000000_outbox_trace_context", class: Migration20261126000000_outbox_trace_context },
   { name: "Migration20261126000000_request_keys", class: Migration20261126000000_request_keys },
 ];

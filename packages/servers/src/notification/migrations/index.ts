@@ -3,8 +3,10 @@ import type { Constructor } from "@mikro-orm/core";
 import type { Migration } from "@mikro-orm/migrations";
 import { Migration20261124000000_initial } from "./Migration20261124000000_initial.js";
 import { Migration20261125040000_outbox_event_id_not_indexed } from "./Migration20261125040000_outbox_event_id_not_indexed.js";
+import { Migration20261126000000_outbox_trace_context } from "./Migration20261126000000_outbox_trace_context.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
   { name: "Migration20261125040000_outbox_event_id_not_indexed", class: Migration20261125040000_outbox_event_id_not_indexed },
+  { name: "Migration20261126000000_outbox_trace_context", class: Migration20261126000000_outbox_trace_context },
 ];
