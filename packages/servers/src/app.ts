@@ -16,6 +16,7 @@ import { CHECKOUT_GROUP, consumeBookingEvents, outboxOrderEvents } from "./check
 import { bookingHolds, eventCatalogue } from "./checkout/gateways.js";
 import { checkoutRoutes } from "./checkout/routes.js";
 import { CheckoutService } from "./checkout/service.js";
+import { pgOrderStore } from "./checkout/store.js";
 import { eventSchema } from "./event/index.js";
 import { bookingStock } from "./event/gateways.js";
 import { eventRoutes } from "./event/routes.js";
@@ -229,7 +230,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (orms.checkout) {
       const relay = relayFor("checkout");
       const service = new CheckoutService(
-        orms.checkout.em,
+        pgOrderStore(orms.checkout.em),
         eventCatalogue(clientFor("event")),
         bookingHolds(clientFor("booking")),
         outboxOrderEvents(() => relay.wake()),

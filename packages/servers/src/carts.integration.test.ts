@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { CheckoutService, MAX_CART_LINES, type Holds } from "./checkout/service.js";
 import { outboxOrderEvents } from "./checkout/events.js";
+import { pgOrderStore } from "./checkout/store.js";
 import { DomainError } from "./platform/errors.js";
 import { createLogger } from "./platform/logger.js";
 import { createEventWith, platformForFile, type TestPlatform } from "./testing/harness.js";
@@ -65,7 +66,7 @@ describe("a PlaceOrder that finishes late", () => {
       statuses: async () => [],
     };
     const checkout = new CheckoutService(
-      t.platform.orms.checkout!.em,
+      pgOrderStore(t.platform.orms.checkout!.em),
       { ticket: async (id) => ({ ticketId: id, eventId: randomUUID(), name: "GA", priceMinor: 4500n, currency: "EUR" }) },
       slowHolds,
       outboxOrderEvents(() => {}),

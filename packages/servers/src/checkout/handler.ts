@@ -7,7 +7,7 @@ import { callerOf } from "../platform/auth.js";
 import { decodePageToken, pageSize, paginate } from "../platform/page.js";
 import { Validator } from "../platform/validate.js";
 import { lineTotal, type OrderLine, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
-import type { CartLine } from "./repository.js";
+import type { CartLine } from "./ports.js";
 import { MAX_LINE_QUANTITY, type CheckoutService } from "./service.js";
 
 const STATUS_TO_PB: Record<OrderStatus, pb.OrderStatus> = {

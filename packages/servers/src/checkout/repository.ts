@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import type { BusMessage } from "../platform/bus.js";
 import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
-import { fromStates, type OrderLine, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
+import { fromStates, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
 import type { CheckoutEntity, CheckoutTables } from "./entities.js";
+import type { CartChange, CartLine, PlaceOutcome } from "./ports.js";
 import { currentTraceContext } from "../platform/trace-state.js";
 
 // Reads and the rarer writes go through Kysely typed from the entities. The statements of the on-sale's hot path
@@ -12,10 +13,6 @@ import { currentTraceContext } from "../platform/trace-state.js";
 
 const db = (em: Em) => em.getKysely<CheckoutTables>(TYPED).withSchema("checkout");
 
-export interface CartLine extends OrderLine {
-  addedAt: Date;
-  updatedAt: Date;
-}
 
 const CART_COLUMNS = ["ticketId", "eventId", "ticketName", "quantity", "unitPriceMinor", "currency", "addedAt", "updatedAt"] as const;
 const ITEM_COLUMNS = ["ticketId", "eventId", "ticketName", "quantity", "unitPriceMinor", "currency"] as const;
@@ -57,7 +54,7 @@ async function ordersWith(
 const selectOrders = (em: Em) => db(em).selectFrom("order").select(ORDER_COLUMNS);
 
 export async function cartOf(em: Em, userId: string): Promise<CartLine[]> {
-  return db(em).selectFrom("cart_item").select(CART_COLUMNS).where("userId", "=", userId).orderBy(["addedAt", "ticketId"]).execute();
+  return db(em).selectFrom("cart_item").select(CART_COLUMNS).where("userId", "=", userId).orderBy("addedAt").orderBy("ticketId").execute();
 }
 
 /**
@@ -67,7 +64,7 @@ export async function cartOf(em: Em, userId: string): Promise<CartLine[]> {
  */
 export async function changeCart(
   em: Em,
-  change: { userId: string; operation: string; key: string; line: OrderLine; set: boolean; maxLines: number; maxQuantity: number },
+  change: CartChange,
 ): Promise<CartLine[]> {
   const { line } = change;
   const rows = await prepared(em, sql<WireRow<CheckoutEntity, "cart_item">>`
@@ -77,14 +74,6 @@ export async function changeCart(
       ${change.maxLines}, ${change.maxQuantity}, ${new Date()}::timestamptz)`);
   return rows.map(fromWire);
 }
-
-/** What checkout.place_from_cart did. */
-export type PlaceOutcome =
-  | { outcome: "existing"; orderId: string }
-  | { outcome: "empty" }
-  | { outcome: "currencies"; currencies: string[] }
-  | { outcome: "sold_out"; lines: { ticketId: string; quantity: number }[] }
-  | { outcome: "placed"; lines: OrderLine[] };
 
 /**
  * Records the cart as a PLACING order in one round trip (see checkout.place_from_cart), or says why not. Lines come
