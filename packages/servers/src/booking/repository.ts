@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
-import type { BookingRecord, BookingStatus, EndedStatus, StockRecord } from "./domain/booking.js";
+import { holdFromStates, type BookingRecord, type BookingStatus, type EndedStatus, type StockRecord } from "./domain/booking.js";
 import type { BookingEntity, BookingTables } from "./entities.js";
 
 // Reads and the rarer writes go through Kysely typed from the entities. Every statement that changes held or sold
@@ -184,21 +184,23 @@ export type HoldSelector =
  * order, like every statement that locks several of them. Returns the bookings this call ended.
  */
 export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus, paymentReference = ""): Promise<BookingRecord[]> {
+  // As literals, so the due-hold query still matches the partial index on HELD bookings.
+  const from = sql.join(holdFromStates(to).map((status) => sql.lit(status)));
   const target =
     selector.kind === "order"
-      ? sql`select id from booking.booking where order_id = ${selector.orderId}::uuid and status = 'HELD'
+      ? sql`select id from booking.booking where order_id = ${selector.orderId}::uuid and status in (${from})
             order by id for update`
       : selector.kind === "ids"
-        ? sql`select id from booking.booking where id = any(${selector.ids}::uuid[]) and status = 'HELD'
+        ? sql`select id from booking.booking where id = any(${selector.ids}::uuid[]) and status in (${from})
               order by id for update`
-        : sql`select id from booking.booking where status = 'HELD' and expires_at <= now()
+        : sql`select id from booking.booking where status in (${from}) and expires_at <= now()
               order by expires_at, id limit ${selector.limit} for update skip locked`;
   const sold = to === "CONFIRMED";
   const { rows } = await sql<WireRow<BookingEntity, "booking">>`
     with target as (${target}),
     ended as (
       update booking.booking b set status = ${to}, updated_at = now(), payment_reference = ${paymentReference}
-      from target where b.id = target.id and b.status = 'HELD'
+      from target where b.id = target.id and b.status in (${from})
       returning b.*
     ),
     per_bucket as (select ticket_id, bucket, sum(quantity)::int as quantity from ended group by ticket_id, bucket),
