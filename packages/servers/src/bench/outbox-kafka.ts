@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { pino } from "pino";
 import { bookingSchema } from "../booking/index.js";
-import { RUNNABLE, startPlatform } from "../platform/app.js";
+import { RUNNABLE, startPlatform } from "../app.js";
 import { TOPICS } from "../platform/bus.js";
 import { loadConfig } from "../platform/config.js";
 import { migrate, openOrm } from "../platform/db.js";
