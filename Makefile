@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check helm-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
+.PHONY: up down logs compose-check helm-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults replicas start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -124,16 +124,23 @@ faults: build ## Fault-injection suite: kill -9 / SIGSTOP / broker outage under 
 	@status=0; node packages/servers/dist/faults/run.js $(ARGS) || status=$$?; \
 	  TICKETING_KAFKA_RUN_DIR=$(CURDIR)/.run/faults/kafka ./scripts/kafka.sh stop >/dev/null 2>&1; exit $$status
 
+# Two processes of every service on the local PostgreSQL and Kafka (a namespace of its own), 500 buyers over both
+# checkout replicas, one replica of each service killed mid-run; see packages/servers/src/faults/replicas.ts.
+replicas: build ## Two replicas of every service, one of each killed mid on-sale: capacity sold exactly, nothing done twice (~3 min)
+	@./scripts/postgres.sh start >/dev/null
+	@./scripts/kafka.sh start >/dev/null
+	node packages/servers/dist/faults/replicas.js $(ARGS)
+
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	@node scripts/start.mjs
 
 stop: ## Stop what `make start` started
 	node scripts/stop.mjs
 
-COMPOSE_FILES := -f docker-compose.yml $(if $(DEV),-f docker-compose.dev.yml)
+COMPOSE_FILES := -f docker-compose.yml $(if $(DEV),-f docker-compose.dev.yml) $(if $(OBS),--profile observability)
 
-up: ## Compose: build and start PostgreSQL, Kafka, migrations and the five services (DEV=1 adds debuggers + watch)
-	docker compose $(COMPOSE_FILES) up -d --build
+up: ## Compose: build and start PostgreSQL, Kafka, migrations and the five services (DEV=1 adds debuggers + watch; OBS=1 adds Prometheus, Grafana, Jaeger and traces)
+	$(if $(OBS),OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318) docker compose $(COMPOSE_FILES) up -d --build
 
 down: ## Compose: stop and remove the containers (volumes are kept)
 	docker compose $(COMPOSE_FILES) down
@@ -150,9 +157,9 @@ docs-check: docs ## Regenerate the docs and fail if the committed ones differ
 other-languages: build ## A Python client generated from proto/ and grpcurl call a running embedded server
 	./scripts/other-languages.sh
 
-compose-check: build ## Validate both Compose files (docker compose config; pinned images; known variables)
+compose-check: build ## Validate the Compose files and the observability profile (docker compose config; pinned images; known variables; scrape targets, rules, dashboard)
 	./scripts/install-compose.sh >/dev/null
-	node scripts/check-compose.mjs
+	K8S_VALIDATE=$$(./scripts/k8s-tools.sh --checker-only) node scripts/check-compose.mjs
 
 # helm and the checker (deploy/validate, its own Go module) come from the Go module proxy through scripts/k8s-tools.sh:
 # the first build of helm takes 5 to 8 minutes on two cores, later runs reuse ~/.cache/ticketing-tools.

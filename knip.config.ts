@@ -38,7 +38,7 @@ const config: KnipConfig = {
       entry: ["src/main.ts", "src/program.ts"],
     },
     "packages/servers": {
-      entry: ["src/main.ts", "src/platform/config.ts", "src/bench/*.ts", "src/faults/run.ts"],
+      entry: ["src/main.ts", "src/platform/config.ts", "src/bench/*.ts", "src/faults/run.ts", "src/faults/replicas.ts"],
       ...(strict ? {} : { ignoreIssues: pendingInServers, ignoreDependencies: ["@mikro-orm/sql", "@mikro-orm/cli"] }),
     },
   },

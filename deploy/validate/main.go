@@ -6,7 +6,11 @@
 // does not have, references to Secrets and ConfigMaps that are neither rendered nor declared external, hooks that
 // need objects which do not exist yet when the hook runs.
 //
+// PromQL is parsed with Prometheus's own parser: in PrometheusRule objects, and in a rule file (-rules) or a Grafana
+// dashboard (-dashboard) given alone.
+//
 //	k8s-validate [-external-secret NAME]... FILE...    (FILE "-" reads standard input)
+//	k8s-validate -rules alerts.yaml -dashboard dashboard.json
 package main
 
 import (
@@ -26,7 +30,28 @@ func main() {
 	var external names
 	flag.Var(&external, "external-secret", "a Secret that exists in the cluster beforehand (existingSecret); may be repeated")
 	quiet := flag.Bool("q", false, "print problems only")
+	rules := flag.String("rules", "", "a Prometheus rule file to check")
+	dashboard := flag.String("dashboard", "", "a Grafana dashboard JSON whose queries to check")
 	flag.Parse()
+	if *rules != "" || *dashboard != "" {
+		var problems []string
+		if *rules != "" {
+			problems = append(problems, checkRulesFile(*rules)...)
+		}
+		if *dashboard != "" {
+			problems = append(problems, checkDashboard(*dashboard)...)
+		}
+		for _, p := range problems {
+			fmt.Fprintln(os.Stderr, p)
+		}
+		if len(problems) > 0 {
+			os.Exit(1)
+		}
+		fmt.Println("rules and dashboard queries parse")
+		if flag.NArg() == 0 {
+			return
+		}
+	}
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: k8s-validate [-external-secret NAME]... FILE... (- for standard input)")
 		os.Exit(2)

@@ -250,6 +250,8 @@ func (c *checker) run() {
 			c.networkPolicy(o, t)
 		case *monitoringv1.ServiceMonitor:
 			c.serviceMonitor(o, t)
+		case *monitoringv1.PrometheusRule:
+			c.problems = append(c.problems, checkRuleGroups(o.String(), t.Spec.Groups)...)
 		}
 	}
 }

@@ -206,3 +206,42 @@ spec:
 		}
 	})
 }
+
+func TestPrometheusRuleExpressionsAreParsed(t *testing.T) {
+	rule := `
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: { name: ticketing }
+spec:
+  groups:
+    - name: ticketing
+      rules:
+        - alert: Slow
+          expr: histogram_quantile(0.99, sum by (le) (rate(ticketing_rpc_duration_seconds_bucket[5m]))) > 2
+          for: 5m
+          labels: { severity: warning }
+          annotations: { summary: slow }
+`
+	if _, problems := Validate(join(deployment, secret, service, rule), nil); len(problems) > 0 {
+		t.Fatalf("unexpected problems: %q", problems)
+	}
+	expectProblem(t, join(deployment, secret, service, strings.Replace(rule, "[5m]", "[5m", 1)), "parse error")
+	expectProblem(t, join(deployment, secret, service, strings.Replace(rule, "for: 5m", "for: 5 minutes", 1)), "for")
+	expectProblem(t, join(deployment, secret, service, strings.Replace(rule, "labels: { severity: warning }", "labels: {}", 1)), "needs a severity label")
+}
+
+func TestRuleFileAndDashboardOfTheChart(t *testing.T) {
+	if problems := checkRulesFile("../helm/ticketing/files/alerts.yaml"); len(problems) > 0 {
+		t.Fatalf("alerts.yaml: %q", problems)
+	}
+	if problems := checkDashboard("../helm/ticketing/files/dashboard.json"); len(problems) > 0 {
+		t.Fatalf("dashboard.json: %q", problems)
+	}
+	bad := t.TempDir() + "/dashboard.json"
+	if err := os.WriteFile(bad, []byte(`{"panels":[{"title":"Orders","targets":[{"refId":"A","expr":"sum(rate(ticketing_orders_total[$__rate_interval])"}]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if problems := checkDashboard(bad); len(problems) == 0 || !strings.Contains(problems[0], `panel "Orders" target A`) {
+		t.Fatalf("an unbalanced query must fail, naming its panel: %q", problems)
+	}
+}

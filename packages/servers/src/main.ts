@@ -9,6 +9,8 @@ import { ConfigError, loadConfig, redact } from "./platform/config.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
 import { assertPortFree, PortInUseError } from "./platform/port.js";
+import { tracingWanted } from "./platform/trace-state.js";
+import { startTracing } from "./platform/tracing.js";
 import { banner, removeEnvFile, writeCliContexts, writeEnvFile, type Welcome } from "./welcome.js";
 
 const program = new Command("ticketing-server")
@@ -31,7 +33,8 @@ program
   .description("apply the pending migrations of the given services (default: all) to TICKETING_DATABASE_URL")
   .argument("[services...]", `any of ${RUNNABLE.join(", ")}`)
   .action(async (names: string[]) => {
-    const config = loadConfig();
+    // Migrations verify no token: a migration job (Compose, the Helm hook) is given the database URL alone.
+    const config = loadConfig(process.env, { jwtSecretRequired: false });
     const logger = createLogger(config.logLevel);
     const selected = (names.length > 0 ? names : RUNNABLE) as RunnableService[];
     for (const name of selected) {
@@ -82,6 +85,9 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
   const logger = createLogger(config.logLevel, { services: services.join(",") }, format);
   const port = listenPort(config, services);
   if (port !== 0) await assertPortFree(config.host, port);
+  // Off unless an OTLP endpoint is configured: then the SDK is loaded, before anything that makes spans starts.
+  const tracing = tracingWanted() ? await startTracing(`ticketing-${services.length === 1 ? services[0] : "all"}`) : undefined;
+  if (tracing) logger.info({ endpoint: process.env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] || process.env["OTEL_EXPORTER_OTLP_ENDPOINT"] }, "tracing on");
   const platform = await startPlatform({ services, config, logger, migrate: migrateFirst });
   const storage = platform.embedded
     ? `embedded PostgreSQL ${config.dataDir ? `in ${config.dataDir}` : "in memory"}`
@@ -119,6 +125,7 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
     logger.info({ signal }, "shutting down");
     platform.close().then(
       async () => {
+        await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, "flushing the last spans failed"));
         if (envFile) await removeEnvFile(envFile, platform.url);
         process.stderr.write(`ticketing platform at ${platform.url} stopped\n`);
         process.exit(0);

@@ -88,3 +88,8 @@ capabilities:
 {{- define "ticketing.service" -}}
 {{- toYaml (mergeOverwrite (deepCopy .root.Values.defaults) (deepCopy (index .root.Values.services .name))) -}}
 {{- end -}}
+
+{{/* The services, each a Deployment of its own. */}}
+{{- define "ticketing.serviceNames" -}}
+["event", "booking", "checkout", "notification", "admission"]
+{{- end -}}

@@ -3,6 +3,7 @@ import type { Bus, Subscription } from "../platform/bus.js";
 import type { Config } from "../platform/config.js";
 import type { Em, ServiceSchema } from "../platform/db.js";
 import type { Logger } from "../platform/logger.js";
+import { OUTBOX_TRACE_CONTEXT, outboxTraceContextMigration } from "../platform/outbox-entities.js";
 import { generateSigningKey, KeyRing } from "./codes.js";
 import { admissionEntities } from "./entities.js";
 import { consumeOrderEvents } from "./events.js";
@@ -20,6 +21,7 @@ export const admissionSchema: ServiceSchema = {
   migrations: [
     { name: "Migration20261201000000_initial", class: Migration20261201000000_initial },
     { name: "Migration20261207000000_request_keys", class: Migration20261207000000_request_keys },
+    { name: OUTBOX_TRACE_CONTEXT, class: outboxTraceContextMigration("admission") },
   ],
 };
 

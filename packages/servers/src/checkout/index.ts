@@ -1,3 +1,4 @@
+import { OUTBOX_TRACE_CONTEXT, outboxTraceContextMigration } from "../platform/outbox-entities.js";
 import type { ServiceSchema } from "../platform/db.js";
 import { checkoutEntities } from "./entities.js";
 import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
@@ -16,5 +17,6 @@ export const checkoutSchema: ServiceSchema = {
     { name: "Migration20261125030000_place_from_cart", class: Migration20261125030000_place_from_cart },
     { name: "Migration20261125040000_outbox_event_id_not_indexed", class: Migration20261125040000_outbox_event_id_not_indexed },
     { name: "Migration20261126000000_request_keys", class: Migration20261126000000_request_keys },
+    { name: OUTBOX_TRACE_CONTEXT, class: outboxTraceContextMigration("checkout") },
   ],
 };

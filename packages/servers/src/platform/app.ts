@@ -40,6 +40,8 @@ import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer } from "./server.js";
 import { textInterceptor } from "./text.js";
 import { idempotencyInterceptor, type KeyStore } from "./idempotency.js";
+import { tracingEnabled } from "./trace-state.js";
+import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./tracing.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -163,6 +165,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       }
       orms[name] = orm;
       metrics.watchPool(name, orm);
+      if (tracingEnabled()) traceQueries(await orm.em.getConnection().getNativeClient());
     }
 
     // Calls between services go through the SDK like any client's, with a short-lived service token.
@@ -180,17 +183,21 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const routes: ((router: ConnectRouter) => void)[] = [];
     const keyStores = new Map<string, KeyStore>();
     for (const name of services) keyStores.set(DESCRIPTORS[name].typeName, { em: (orms[name] as Orm).em.fork(), schema: SCHEMAS[name].schema });
+    // With tracing on, calls carry W3C trace context (traceparent) from client to server, in memory as over the network.
+    const tracing = tracingEnabled();
     const serverInterceptors = [
+      ...(tracing ? [tracingServerInterceptor()] : []),
       metricsInterceptor(metrics),
       observabilityInterceptor(logger),
       authInterceptor(tokens),
       textInterceptor(),
       idempotencyInterceptor(keyStores),
     ];
-    const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
+    const clientInterceptors = tracing ? [tracingClientInterceptor()] : [];
+    const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs, clientInterceptors);
     // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
     const clientFor = (target: ServiceName) =>
-      services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs);
+      services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs, clientInterceptors);
 
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
     const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
@@ -304,18 +311,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // The jobs above do not wait for the consumers: a restarted process may wait out a dead member's session before
     // its group lets it in, and meanwhile the sweeper and the reconciler must go on.
     const subscriptions: Subscription[] = [];
+    const consumerBus = tracedSubscriptions(bus);
     const dependency = (service: DescService, name: string) => (up: boolean) => {
       health.setDependency(service.typeName, name, up);
       logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
     };
     if (started.checkout) {
-      const subscription = await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
+      const subscription = await consumeBookingEvents(consumerBus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
       subscriptions.push(subscription);
       watchLag(metrics, CHECKOUT_GROUP, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
-      const subscription = await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
+      const subscription = await consumeOrderEvents(consumerBus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
       subscriptions.push(subscription);
       watchLag(metrics, NOTIFICATION_GROUP, subscription);
       notifications.start();

@@ -19,6 +19,8 @@ export interface BusMessage {
   eventId: string;
   /** Serialized protobuf message. */
   value: Uint8Array;
+  /** W3C traceparent of the span that wrote the event, when tracing is on: consumers continue its trace. */
+  traceContext?: string;
   /** Every header as received (consumers only): `error` and `attempts` on dead letters, for example. */
   headers?: Record<string, string>;
 }

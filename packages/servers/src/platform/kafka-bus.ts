@@ -40,6 +40,8 @@ export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 
 const HEADER_TYPE = "event-type";
 const HEADER_ID = "event-id";
+/** W3C trace context of the span that wrote the event (tracing on only). */
+const HEADER_TRACEPARENT = "traceparent";
 
 type StringKeyed = Producer<string, Buffer, string, string>;
 
@@ -107,7 +109,7 @@ export class KafkaBus implements Bus {
         topic: this.physical(m.topic),
         key: m.key,
         value: Buffer.from(m.value),
-        headers: { [HEADER_TYPE]: m.type, [HEADER_ID]: m.eventId },
+        headers: { [HEADER_TYPE]: m.type, [HEADER_ID]: m.eventId, ...(m.traceContext ? { [HEADER_TRACEPARENT]: m.traceContext } : {}) },
       })),
     });
   }
@@ -292,7 +294,9 @@ class KafkaSubscription implements Subscription {
   }
 
   #busMessage(message: Message<string, Buffer, string, string>): BusMessage {
+    const traceContext = message.headers.get(HEADER_TRACEPARENT);
     return {
+      ...(traceContext ? { traceContext } : {}),
       topic: this.bus.logical(message.topic),
       key: message.key,
       type: message.headers.get(HEADER_TYPE) ?? "",
