@@ -4,6 +4,7 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { discardRest } from "./drain.js";
 import { grpcUnaryHandler } from "./grpc-unary.js";
 import type { HealthState } from "./health.js";
 import { http1Refusals } from "./http1-errors.js";
@@ -49,12 +50,18 @@ export interface RpcServer {
 /**
  * A body refused before its end (too large) is still arriving when the answer goes out. Over HTTP/1.1 the answer
  * then closes the connection (a client would otherwise send its next request behind the rest of the refused body);
- * over HTTP/2 the stream is closed once answered, as the gRPC fast path does.
+ * over HTTP/2 the rest is read and dropped once answered (drain.ts), as the gRPC fast path does.
  */
 function closeIfUnread(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void {
   if ("stream" in req) {
-    res.once("finish", () => {
-      if (!req.complete && !req.stream.closed) req.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    // The stream's own "finish" (the answer's last frame is out), not the response's: Node emits that one only once
+    // the stream has closed, which a paused, unread body never lets happen.
+    const stream = req.stream;
+    stream.once("finish", () => {
+      if (stream.readableEnded || stream.closed) return;
+      // Nobody reads the compat request any more: its listener would keep the rest buffered, or the stream paused.
+      stream.removeAllListeners("data");
+      discardRest(stream);
     });
     return;
   }
