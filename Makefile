@@ -110,11 +110,12 @@ kafka-start: ## Start a local single-node Kafka on 127.0.0.1:9092 (jars fetched 
 kafka-stop: ## Stop the local Kafka
 	./scripts/kafka.sh stop
 
-bench: $(STAMP) ## Benchmarks that print figures: outbox → Kafka, paid → notified, then the on-sale (bench-onsale)
+bench: $(STAMP) ## Benchmarks that print figures: outbox → Kafka, paid → notified, check-ins at 100 gates, then the on-sale (bench-onsale)
 	@./scripts/postgres.sh start >/dev/null
 	@./scripts/kafka.sh start >/dev/null
 	npx tsc -b
 	node packages/servers/dist/bench/outbox-kafka.js
+	node packages/servers/dist/bench/checkin.js
 	@$(MAKE) --no-print-directory bench-onsale
 
 # The on-sale load driver is Go (bench/driver, its own module): a client cheap enough on CPU that a 2-core machine
