@@ -4,6 +4,7 @@ import { BookingService } from "./gen/ticketing/booking/v1/booking_pb.js";
 import { CheckoutService } from "./gen/ticketing/checkout/v1/checkout_pb.js";
 import { EventService } from "./gen/ticketing/event/v1/event_pb.js";
 import { NotificationService } from "./gen/ticketing/notification/v1/notification_pb.js";
+import { PaymentService } from "./gen/ticketing/payment/v1/payment_pb.js";
 import { retryingTransport, type RetryOptions } from "./retry.js";
 
 /** The wire protocols the servers speak. Browsers can use "connect" and "grpc-web" only. */
@@ -38,7 +39,7 @@ export interface TicketingClientOptions {
   transport?: (init: { interceptors: Interceptor[]; timeoutMs: number }) => Transport;
 }
 
-/** Typed clients for the four v1 services, sharing one transport. */
+/** Typed clients for the v1 services, sharing one transport. */
 export interface TicketingClient {
   /** ticketing.event.v1.EventService: events and ticket types. */
   events: Client<typeof EventService>;
@@ -48,6 +49,8 @@ export interface TicketingClient {
   checkout: Client<typeof CheckoutService>;
   /** ticketing.notification.v1.NotificationService: buyer notifications. */
   notifications: Client<typeof NotificationService>;
+  /** ticketing.payment.v1.PaymentService: payments through the provider, refunds. */
+  payments: Client<typeof PaymentService>;
   /** The transport the clients use, to build clients of other services (health, reflection). */
   transport: Transport;
 }
@@ -68,13 +71,14 @@ function sdkInterceptors(options: TicketingClientOptions): Interceptor[] {
   return interceptors;
 }
 
-/** Builds the four service clients over one transport. */
+/** Builds the service clients over one transport. */
 export function clientsFor(transport: Transport): TicketingClient {
   return {
     events: createClient(EventService, transport),
     bookings: createClient(BookingService, transport),
     checkout: createClient(CheckoutService, transport),
     notifications: createClient(NotificationService, transport),
+    payments: createClient(PaymentService, transport),
     transport,
   };
 }

@@ -17,6 +17,7 @@ const STATUS_TO_PB: Record<OrderStatus, pb.OrderStatus> = {
   CANCELLED: pb.OrderStatus.CANCELLED,
   EXPIRED: pb.OrderStatus.EXPIRED,
   FAILED: pb.OrderStatus.FAILED,
+  REFUNDED: pb.OrderStatus.REFUNDED,
 };
 const STATUS_FROM_PB = new Map(Object.entries(STATUS_TO_PB).map(([k, v]) => [v, k as OrderStatus]));
 
@@ -116,6 +117,16 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
     async markOrderAsPaid(req, ctx) {
       new Validator().uuid("order_id", req.orderId).text("payment_reference", req.paymentReference, 1, 200).check();
       const order = await service.markPaid(callerOf(ctx), req.orderId.toLowerCase(), req.paymentReference.trim());
+      return { order: orderToPb(order) };
+    },
+
+    async markOrderAsRefunded(req, ctx) {
+      new Validator()
+        .uuid("order_id", req.orderId)
+        .text("refund_reference", req.refundReference, 1, 200)
+        .text("reason", req.reason, 0, 500)
+        .check();
+      const order = await service.markRefunded(callerOf(ctx), req.orderId.toLowerCase(), req.refundReference.trim(), req.reason.trim());
       return { order: orderToPb(order) };
     },
 

@@ -65,7 +65,7 @@ export interface Holds {
   statuses(orderId: string): Promise<{ status: HoldStatus; paymentReference: string }[]>;
 }
 
-export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
+export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED" | "REFUNDED";
 
 /** Order events, written to checkout's outbox in the transaction of the change. */
 export interface OrderEvents {
@@ -339,6 +339,27 @@ export class CheckoutService {
   /** Booking confirmed the order's holds (a CONFIRMED event): the order is paid, whoever asked for it. */
   async onHoldsConfirmed(eventId: string, orderId: string, paymentReference: string): Promise<void> {
     await this.#completePaid(orderId, paymentReference, eventId);
+  }
+
+  /**
+   * PAID → REFUNDED, once the payment provider has refunded the money. The holds stay confirmed: the seats stay
+   * sold. Idempotent for a refunded order.
+   */
+  async markRefunded(caller: Caller, orderId: string, refundReference: string, reason: string): Promise<OrderSnapshot> {
+    const current = await this.order(caller, orderId);
+    if (current.status === "REFUNDED") return current;
+    new Order(current).assertCan("REFUNDED", "MarkOrderAsRefunded");
+    const refunded = await transaction(this.em, async (tx) => {
+      const next = await repo.transition(tx, orderId, ["PAID"], "REFUNDED", {
+        statusReason: reason ? `refunded (${refundReference}): ${reason}` : `refunded (${refundReference})`,
+      });
+      if (next) await this.events.record(tx, "REFUNDED", next);
+      return next;
+    });
+    if (refunded) return this.#changed(refunded);
+    const now = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
+    if (now.status === "REFUNDED") return now;
+    throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "MarkOrderAsRefunded");
   }
 
   /** Cancels an unpaid order: booking releases the holds (and so wins the race), then the order is CANCELLED. */

@@ -1,6 +1,6 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
+import { booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb, payment as paymentPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -24,6 +24,11 @@ import { consumeOrderEvents, orderEventJson } from "../notification/events.js";
 import { notificationSchema } from "../notification/index.js";
 import { notificationRoutes } from "../notification/routes.js";
 import { NotificationService } from "../notification/service.js";
+import { checkoutOrders } from "../payment/gateways.js";
+import { paymentSchema } from "../payment/index.js";
+import { TestPsp } from "../payment/providers/test-psp.js";
+import { paymentRoutes } from "../payment/routes.js";
+import { noTickets, PaymentService } from "../payment/service.js";
 import { TokenAuthority } from "./auth.js";
 import { KafkaBus } from "./kafka-bus.js";
 import { InProcessBus, type Bus, type Subscription } from "./bus.js";
@@ -35,7 +40,7 @@ import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
-import { startRpcServer } from "./server.js";
+import { startRpcServer, type PostHandler } from "./server.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -43,19 +48,21 @@ const RECONCILE_GRACE_MS = 15_000;
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification"];
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "payment"];
 
 export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   event: eventSchema,
   booking: bookingSchema,
   checkout: checkoutSchema,
   notification: notificationSchema,
+  payment: paymentSchema,
 };
 const DESCRIPTORS: Record<RunnableService, DescService> = {
   event: eventPb.EventService,
   booking: bookingPb.BookingService,
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
+  payment: paymentPb.PaymentService,
 };
 
 /**
@@ -94,6 +101,9 @@ export interface Platform {
   readonly checkout?: CheckoutService;
   readonly event?: EventService;
   readonly notification?: NotificationService;
+  readonly payment?: PaymentService;
+  /** The test PSP's hosted payment page, when this process runs the payment service with the test provider. */
+  readonly testPsp?: TestPsp;
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
   close(): Promise<void>;
@@ -174,7 +184,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs);
 
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
-    const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
+    const started: {
+      booking?: BookingService;
+      checkout?: CheckoutService;
+      event?: EventService;
+      notification?: NotificationService;
+      payment?: PaymentService;
+      testPsp?: TestPsp;
+    } = {};
     const relayFor = (name: RunnableService) => {
       const relay = new OutboxRelay(orms[name] as Orm, { schema: name, bus, logger: logger.child({ relay: name }) });
       relays[name] = relay;
@@ -218,6 +235,36 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       routes.push(notificationRoutes(service));
     }
 
+    const posts: Record<string, PostHandler> = {};
+    let serverUrl = "";
+    if (orms.payment) {
+      relayFor("payment");
+      const webhookPath = "/webhooks/payments/test";
+      const psp = await TestPsp.start({
+        host: config.host,
+        port: config.testPspPort,
+        // The test PSP lives in this process; its secret is generated unless configured, and never leaves it.
+        secret: config.paymentWebhookSecret ?? randomBytes(32).toString("base64url"),
+        webhookUrl: () => config.paymentWebhookUrl ?? `${serverUrl}${webhookPath}`,
+        toleranceSeconds: config.webhookToleranceSeconds,
+        logger: logger.child({ component: "test-psp" }),
+      });
+      cleanup.push(() => psp.close());
+      if (!embedded) logger.warn({ url: psp.url }, "payments go through the built-in test PSP: no real money moves");
+      const service = new PaymentService(
+        orms.payment.em,
+        checkoutOrders(clientFor("checkout")),
+        psp,
+        noTickets,
+        config.corsOrigins,
+        logger.child({ service: "payment" }),
+      );
+      started.payment = service;
+      started.testPsp = psp;
+      routes.push(paymentRoutes(service));
+      posts[webhookPath] = (body, header) => service.handleWebhook(body, header);
+    }
+
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
     const server = await startRpcServer(config.host, listenPort(config, services), {
@@ -227,10 +274,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         reflectionRoutes([...descriptors, ...grpcDescriptors()], ERROR_DETAILS.map((d) => d.file))(router);
       },
       interceptors: serverInterceptors,
+      corsOrigins: config.corsOrigins,
+      posts,
       health,
       logger,
       metrics: async () => (await outboxMetrics(relays)) + reconcileMetrics(started.checkout),
     });
+    serverUrl = server.url;
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
 

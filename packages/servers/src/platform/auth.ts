@@ -133,7 +133,9 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = {
   "ticketing.booking.v1.BookingService/DeleteOrderBookings": ["service", "admin"],
   "ticketing.booking.v1.BookingService/CreateStock": ["service", "admin"],
   "ticketing.booking.v1.BookingService/DeleteStock": ["service", "admin"],
-  "ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid": ["admin"],
+  "ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid": ["admin", "service"],
+  "ticketing.checkout.v1.CheckoutService/MarkOrderAsRefunded": ["admin", "service"],
+  "ticketing.payment.v1.PaymentService/RefundOrder": ["admin"],
 };
 
 /** Services and RPCs that need no token: probes and tooling. */

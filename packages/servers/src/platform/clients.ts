@@ -28,6 +28,9 @@ function lazy(current: () => TicketingClient): TicketingClient {
     get notifications() {
       return current().notifications;
     },
+    get payments() {
+      return current().payments;
+    },
     get transport() {
       return current().transport;
     },

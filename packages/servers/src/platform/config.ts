@@ -2,8 +2,8 @@
 // process with a message that names it. Every variable, its default and its meaning are listed in VARIABLES, which
 // the README's configuration table is written from.
 
-export type ServiceName = "event" | "booking" | "checkout" | "notification";
-export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification"];
+export type ServiceName = "event" | "booking" | "checkout" | "notification" | "payment";
+export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification", "payment"];
 
 /** Default port of each service when it runs alone; `all` listens on TICKETING_PORT. */
 export const DEFAULT_PORTS: Record<ServiceName, number> = {
@@ -11,6 +11,7 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   booking: 50610,
   checkout: 50620,
   notification: 50630,
+  payment: 50640,
 };
 
 export interface Config {
@@ -62,6 +63,18 @@ export interface Config {
   emailFrom: string;
   /** Delivery attempts before a notification is marked FAILED. */
   notifyMaxAttempts: number;
+  /** Origins (scheme://host[:port]) browsers may call the RPC port from; empty: no cross-origin calls. */
+  corsOrigins: readonly string[];
+  /** The payment provider; "test" is the built-in test PSP with its hosted payment page. */
+  paymentProvider: "test";
+  /** HMAC-SHA256 key of the provider's webhook signatures; undefined: generated at start (test provider only). */
+  paymentWebhookSecret: string | undefined;
+  /** Where the provider posts its events; undefined: this process's own /webhooks/payments/<provider>. */
+  paymentWebhookUrl: string | undefined;
+  /** Port of the test PSP's hosted payment page; 0 picks a free one. */
+  testPspPort: number;
+  /** Webhooks signed longer ago than this are refused (replay window), in seconds. */
+  webhookToleranceSeconds: number;
 }
 
 interface Variable {
@@ -98,6 +111,12 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_SMTP_URL", default: "(none)", description: "email channel: SMTP server, e.g. smtp://mail.local:25" },
   { name: "TICKETING_NOTIFY_EMAIL_FROM", default: "tickets@ticketing.local", description: "email channel: sender address" },
   { name: "TICKETING_NOTIFY_MAX_ATTEMPTS", default: "6", description: "delivery attempts (with backoff) before a notification is FAILED" },
+  { name: "TICKETING_CORS_ORIGINS", default: "(none)", description: "comma-separated origins (scheme://host[:port]) whose web pages may call the services from a browser, e.g. a storefront; never *" },
+  { name: "TICKETING_PAYMENT_PROVIDER", default: "test", description: "payment provider: test (the built-in test PSP with a hosted payment page; see docs/adr/0008-payments-and-storefront.md)" },
+  { name: "TICKETING_PAYMENT_WEBHOOK_SECRET", default: "(generated)", description: "HMAC-SHA256 key of the provider's webhook signatures, at least 32 characters; generated at start for the test provider" },
+  { name: "TICKETING_PAYMENT_WEBHOOK_URL", default: "(this process)", description: "where the provider posts payment events; default the payment service's own URL + /webhooks/payments/<provider>" },
+  { name: "TICKETING_TEST_PSP_PORT", default: "0 (a free port)", description: "port of the test PSP's hosted payment page; buyers get its address in each payment intent's checkout_url" },
+  { name: "TICKETING_WEBHOOK_TOLERANCE", default: "5m", description: "replay window of payment webhooks: a signature older (or further ahead) than this is refused" },
 ];
 
 export class ConfigError extends Error {
@@ -220,6 +239,28 @@ export function loadConfig(env: Env = process.env): Config {
   const smtpUrl = url("TICKETING_SMTP_URL", undefined, ["smtp:", "smtps:"]);
   if (notifyChannel === "email" && !smtpUrl) problems.push("TICKETING_SMTP_URL: required by the email channel");
 
+  const corsOrigins: string[] = [];
+  for (const entry of (read("TICKETING_CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "")) {
+    const origin = parseOrigin(entry);
+    if (origin === undefined) {
+      problems.push(`TICKETING_CORS_ORIGINS: "${entry}" is not an origin like https://shop.example.com or http://127.0.0.1:5173 (never *)`);
+    } else {
+      corsOrigins.push(origin);
+    }
+  }
+
+  const paymentProvider = (read("TICKETING_PAYMENT_PROVIDER") ?? "test") as Config["paymentProvider"];
+  if (paymentProvider !== "test") problems.push(`TICKETING_PAYMENT_PROVIDER=${paymentProvider}: must be test`);
+  const paymentWebhookSecret = read("TICKETING_PAYMENT_WEBHOOK_SECRET");
+  if (paymentWebhookSecret !== undefined && paymentWebhookSecret.length < 32) {
+    problems.push("TICKETING_PAYMENT_WEBHOOK_SECRET: must be at least 32 characters");
+  }
+  const toleranceRaw = read("TICKETING_WEBHOOK_TOLERANCE") ?? "5m";
+  const webhookToleranceSeconds = parseDuration(toleranceRaw);
+  if (webhookToleranceSeconds === undefined || webhookToleranceSeconds < 1 || webhookToleranceSeconds > 3600) {
+    problems.push(`TICKETING_WEBHOOK_TOLERANCE=${toleranceRaw}: must be a duration from 1s to 1h`);
+  }
+
   const config: Config = {
     host,
     port,
@@ -246,6 +287,12 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl,
     emailFrom: read("TICKETING_NOTIFY_EMAIL_FROM") ?? "tickets@ticketing.local",
     notifyMaxAttempts: int("TICKETING_NOTIFY_MAX_ATTEMPTS", 6, 1, 100),
+    corsOrigins,
+    paymentProvider,
+    paymentWebhookSecret,
+    paymentWebhookUrl: url("TICKETING_PAYMENT_WEBHOOK_URL", undefined, ["http:", "https:"]),
+    testPspPort: int("TICKETING_TEST_PSP_PORT", 0, 0, 65535),
+    webhookToleranceSeconds: webhookToleranceSeconds ?? 300,
   };
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
@@ -259,6 +306,19 @@ export function parseDuration(raw: string): number | undefined {
   if (!match) return undefined;
   const n = Number(match[1]);
   return match[2] === "h" ? n * 3600 : match[2] === "m" ? n * 60 : n;
+}
+
+/** "https://Shop.example.com/" → "https://shop.example.com"; undefined for anything that is not a bare http(s) origin. */
+export function parseOrigin(raw: string): string | undefined {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+    if (parsed.username || parsed.password || parsed.search || parsed.hash || (parsed.pathname !== "/" && parsed.pathname !== "")) return undefined;
+    if (raw.replace(/\/$/, "").toLowerCase() !== parsed.origin.toLowerCase()) return undefined;
+    return parsed.origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Hides the password of a URL for messages and logs. */

@@ -1,0 +1,32 @@
+import { checkout, type TicketingClient } from "@ticketing/sdk";
+import { fromRemote } from "../platform/clients.js";
+import type { OrderInfo, Orders } from "./service.js";
+
+function orderInfo(order: checkout.Order | undefined): OrderInfo {
+  if (!order?.total) throw new Error("checkout answered without an order");
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: checkout.OrderStatus[order.status],
+    totalMinor: order.total.amountMinor,
+    currency: order.total.currency,
+    description: order.items.map((i) => `${i.quantity} × ${i.ticketName}`).join(", "),
+    wire: order,
+  };
+}
+
+/** The checkout service's orders, through its SDK client with the payment service's token. */
+export function checkoutOrders(client: TicketingClient): Orders {
+  const call = async (work: () => Promise<{ order?: checkout.Order | undefined }>): Promise<OrderInfo> => {
+    try {
+      return orderInfo((await work()).order);
+    } catch (err) {
+      throw fromRemote(err, "checkout");
+    }
+  };
+  return {
+    get: (orderId) => call(() => client.checkout.getOrder({ orderId })),
+    markPaid: (orderId, paymentReference) => call(() => client.checkout.markOrderAsPaid({ orderId, paymentReference })),
+    markRefunded: (orderId, refundReference, reason) => call(() => client.checkout.markOrderAsRefunded({ orderId, refundReference, reason })),
+  };
+}
