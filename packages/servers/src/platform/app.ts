@@ -35,6 +35,7 @@ import { InProcessBus, type Bus, type Subscription } from "./bus.js";
 import { inProcessClient, serviceClient } from "./clients.js";
 import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
 import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./db.js";
+import { DEV_SIGN_IN_PATH, devSignIn } from "./dev-signin.js";
 import { HealthState } from "./health.js";
 import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
 import type { Logger } from "./logger.js";
@@ -133,7 +134,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger.info({ dataDir: config.dataDir ?? "(in memory)" }, "embedded PostgreSQL started");
     }
     const jwtSecret = config.jwtSecret ?? (await embeddedSecret(config.dataDir));
-    const tokens = new TokenAuthority(jwtSecret);
+    const tokens = new TokenAuthority(jwtSecret, {}, {
+      issuer: config.jwtIssuer,
+      ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
+      ...(config.oidc ? { external: config.oidc } : {}),
+    });
     const bus =
       options.bus ??
       (config.kafkaBrokers.length > 0
@@ -264,6 +269,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       routes.push(paymentRoutes(service));
       posts[webhookPath] = (body, header) => service.handleWebhook(body, header);
     }
+
+    if (config.devSignIn && embedded) posts[DEV_SIGN_IN_PATH] = devSignIn(tokens);
 
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));

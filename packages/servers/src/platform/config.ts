@@ -63,6 +63,14 @@ export interface Config {
   emailFrom: string;
   /** Delivery attempts before a notification is marked FAILED. */
   notifyMaxAttempts: number;
+  /** `iss` of the platform's own HS256 tokens. */
+  jwtIssuer: string;
+  /** `aud` every token must carry, when set. */
+  jwtAudience: string | undefined;
+  /** An external OpenID Connect issuer whose tokens are believed too (its `iss` and JWKS URL). */
+  oidc: { issuer: string; jwksUrl: string } | undefined;
+  /** POST /dev/sign-in mints customer tokens for a name: embedded (development) mode only. */
+  devSignIn: boolean;
   /** Origins (scheme://host[:port]) browsers may call the RPC port from; empty: no cross-origin calls. */
   corsOrigins: readonly string[];
   /** The payment provider; "test" is the built-in test PSP with its hosted payment page. */
@@ -111,6 +119,11 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_SMTP_URL", default: "(none)", description: "email channel: SMTP server, e.g. smtp://mail.local:25" },
   { name: "TICKETING_NOTIFY_EMAIL_FROM", default: "tickets@ticketing.local", description: "email channel: sender address" },
   { name: "TICKETING_NOTIFY_MAX_ATTEMPTS", default: "6", description: "delivery attempts (with backoff) before a notification is FAILED" },
+  { name: "TICKETING_JWT_ISSUER", default: "ticketing", description: "iss claim of the HS256 tokens signed with TICKETING_JWT_SECRET (checked on every call; minted tokens carry it)" },
+  { name: "TICKETING_JWT_AUDIENCE", default: "(none)", description: "aud claim every token must carry, when set (minted tokens carry it)" },
+  { name: "TICKETING_OIDC_ISSUER", default: "(none)", description: "an OpenID Connect provider whose tokens are believed too: its iss (set with TICKETING_OIDC_JWKS_URL)" },
+  { name: "TICKETING_OIDC_JWKS_URL", default: "(none)", description: "the OIDC provider's JWKS URL (its signing keys); its tokens' sub is the caller, role claim or else customer" },
+  { name: "TICKETING_DEV_SIGNIN", default: "(on in embedded mode)", description: "POST /dev/sign-in {\"name\"} mints a customer token for any name: development only, refused at start with a database URL" },
   { name: "TICKETING_CORS_ORIGINS", default: "(none)", description: "comma-separated origins (scheme://host[:port]) whose web pages may call the services from a browser, e.g. a storefront; never *" },
   { name: "TICKETING_PAYMENT_PROVIDER", default: "test", description: "payment provider: test (the built-in test PSP with a hosted payment page; see docs/adr/0008-payments-and-storefront.md)" },
   { name: "TICKETING_PAYMENT_WEBHOOK_SECRET", default: "(generated)", description: "HMAC-SHA256 key of the provider's webhook signatures, at least 32 characters; generated at start for the test provider" },
@@ -249,6 +262,20 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const oidcIssuer = read("TICKETING_OIDC_ISSUER");
+  const oidcJwks = url("TICKETING_OIDC_JWKS_URL", undefined, ["http:", "https:"]);
+  if ((oidcIssuer === undefined) !== (read("TICKETING_OIDC_JWKS_URL") === undefined)) {
+    problems.push("TICKETING_OIDC_ISSUER and TICKETING_OIDC_JWKS_URL: set both or neither");
+  }
+  const devSignInRaw = read("TICKETING_DEV_SIGNIN");
+  if (devSignInRaw !== undefined && !["true", "false", "1", "0"].includes(devSignInRaw)) {
+    problems.push(`TICKETING_DEV_SIGNIN=${devSignInRaw}: must be true or false`);
+  }
+  const devSignIn = devSignInRaw === undefined ? !anyRealDatabase : devSignInRaw === "true" || devSignInRaw === "1";
+  if (devSignIn && anyRealDatabase) {
+    problems.push("TICKETING_DEV_SIGNIN: the development sign-in mints a token for any name; it runs only in embedded mode, never with a database URL");
+  }
+
   const paymentProvider = (read("TICKETING_PAYMENT_PROVIDER") ?? "test") as Config["paymentProvider"];
   if (paymentProvider !== "test") problems.push(`TICKETING_PAYMENT_PROVIDER=${paymentProvider}: must be test`);
   const paymentWebhookSecret = read("TICKETING_PAYMENT_WEBHOOK_SECRET");
@@ -287,6 +314,10 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl,
     emailFrom: read("TICKETING_NOTIFY_EMAIL_FROM") ?? "tickets@ticketing.local",
     notifyMaxAttempts: int("TICKETING_NOTIFY_MAX_ATTEMPTS", 6, 1, 100),
+    jwtIssuer: read("TICKETING_JWT_ISSUER") ?? "ticketing",
+    jwtAudience: read("TICKETING_JWT_AUDIENCE"),
+    oidc: oidcIssuer !== undefined && oidcJwks !== undefined ? { issuer: oidcIssuer, jwksUrl: oidcJwks } : undefined,
+    devSignIn,
     corsOrigins,
     paymentProvider,
     paymentWebhookSecret,
@@ -312,7 +343,7 @@ export function parseDuration(raw: string): number | undefined {
 export function parseOrigin(raw: string): string | undefined {
   try {
     const parsed = new URL(raw);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+    if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.hostname.includes("*")) return undefined;
     if (parsed.username || parsed.password || parsed.search || parsed.hash || (parsed.pathname !== "/" && parsed.pathname !== "")) return undefined;
     if (raw.replace(/\/$/, "").toLowerCase() !== parsed.origin.toLowerCase()) return undefined;
     return parsed.origin;

@@ -33,7 +33,10 @@ const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const MAX_POST_BYTES = 256 * 1024;
 
 /** A plain POST endpoint: the exact bytes of the body and the request's headers in, a status and a text out. */
-export type PostHandler = (body: Buffer, header: (name: string) => string | undefined) => Promise<{ status: number; body: string }>;
+export type PostHandler = (
+  body: Buffer,
+  header: (name: string) => string | undefined,
+) => Promise<{ status: number; body: string; contentType?: string }>;
 
 export interface RpcServer {
   /** The address actually bound (port 0 picks a free one). */
@@ -62,7 +65,7 @@ function servePost(req: http.IncomingMessage | http2.Http2ServerRequest, res: ht
     };
     handle(Buffer.concat(chunks), header).then(
       (answer) => {
-        res.writeHead(answer.status, { "content-type": "text/plain" });
+        res.writeHead(answer.status, { "content-type": answer.contentType ?? "text/plain" });
         res.end(answer.body);
       },
       (err: unknown) => {
@@ -101,12 +104,12 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
   const refuseHttp1 = http1Refusals(connectRouter?.handlers ?? []);
   const cors = corsHandler(options.corsOrigins ?? []);
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    if (cors(req, res as http.ServerResponse)) return;
     const post = req.method === "POST" ? options.posts?.[req.url ?? ""] : undefined;
     if (post) {
       servePost(req, res as http.ServerResponse, post, options.logger);
       return;
     }
-    if (cors(req, res as http.ServerResponse)) return;
     if (req.method === "GET" && (req.url === "/healthz" || req.url === "/readyz")) {
       const ok = req.url === "/healthz" || options.health.serving;
       const plain = res as http.ServerResponse;
