@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkout as pb } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { callerOf } from "../platform/auth.js";
@@ -140,8 +140,12 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       for await (const order of service.watch(callerOf(ctx), req.orderId.toLowerCase(), ctx.signal)) {
         yield { order: orderToPb(order) };
       }
-      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so.
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so. A client
+      // that went away (a browser leaving the page) aborts with a plain AbortError: that is CANCELED, not a bug.
+      if (ctx.signal.aborted) {
+        const reason: unknown = ctx.signal.reason;
+        throw reason instanceof ConnectError ? reason : new ConnectError("the client cancelled the watch", Code.Canceled);
+      }
     },
   };
 }
