@@ -1,5 +1,6 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { bearerTokenInterceptor, type TokenSource } from "./auth.js";
+import { AdmissionService } from "./gen/ticketing/admission/v1/admission_pb.js";
 import { BookingService } from "./gen/ticketing/booking/v1/booking_pb.js";
 import { CheckoutService } from "./gen/ticketing/checkout/v1/checkout_pb.js";
 import { EventService } from "./gen/ticketing/event/v1/event_pb.js";
@@ -49,6 +50,8 @@ export interface TicketingClient {
   checkout: Client<typeof CheckoutService>;
   /** ticketing.notification.v1.NotificationService: buyer notifications. */
   notifications: Client<typeof NotificationService>;
+  /** ticketing.admission.v1.AdmissionService: issued tickets, their codes and check-in at the door. */
+  admission: Client<typeof AdmissionService>;
   /** ticketing.payment.v1.PaymentService: payments through the provider, refunds. */
   payments: Client<typeof PaymentService>;
   /** The transport the clients use, to build clients of other services (health, reflection). */
@@ -78,6 +81,7 @@ export function clientsFor(transport: Transport): TicketingClient {
     bookings: createClient(BookingService, transport),
     checkout: createClient(CheckoutService, transport),
     notifications: createClient(NotificationService, transport),
+    admission: createClient(AdmissionService, transport),
     payments: createClient(PaymentService, transport),
     transport,
   };

@@ -7,6 +7,8 @@ import { ConfigError, loadConfig, redact } from "./platform/config.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
 import { assertPortFree, PortInUseError } from "./platform/port.js";
+import { tracingWanted } from "./platform/trace-state.js";
+import { startTracing } from "./platform/tracing.js";
 import { banner, removeEnvFile, writeCliContexts, writeEnvFile, type Welcome } from "./welcome.js";
 
 const program = new Command("ticketing-server")
@@ -67,6 +69,9 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
   const logger = createLogger(config.logLevel, { services: services.join(",") }, format);
   const port = listenPort(config, services);
   if (port !== 0) await assertPortFree(config.host, port);
+  // Off unless an OTLP endpoint is configured: then the SDK is loaded, before anything that makes spans starts.
+  const tracing = tracingWanted() ? await startTracing(`ticketing-${services.length === 1 ? services[0] : "all"}`) : undefined;
+  if (tracing) logger.info({ endpoint: process.env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] || process.env["OTEL_EXPORTER_OTLP_ENDPOINT"] }, "tracing on");
   const platform = await startPlatform({ services, config, logger, migrate: migrateFirst });
   const storage = platform.embedded
     ? `embedded PostgreSQL ${config.dataDir ? `in ${config.dataDir}` : "in memory"}`
@@ -104,6 +109,7 @@ async function serve(services: readonly RunnableService[], migrateFirst: boolean
     logger.info({ signal }, "shutting down");
     platform.close().then(
       async () => {
+        await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, "flushing the last spans failed"));
         if (envFile) await removeEnvFile(envFile, platform.url);
         process.stderr.write(`ticketing platform at ${platform.url} stopped\n`);
         process.exit(0);

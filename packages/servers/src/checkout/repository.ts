@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { BusMessage } from "../platform/bus.js";
 import { prepared, type Em } from "../platform/db.js";
+import { currentTraceContext } from "../platform/trace-state.js";
 import type { FailureKind, OrderLine, OrderSnapshot, OrderStatus } from "./domain/order.js";
 
 type Db = Kysely<unknown>;
@@ -168,7 +169,7 @@ export async function placeFromCart(
 }
 
 const outboxRow = (event: BusMessage) =>
-  sql`${event.eventId}::uuid, ${event.topic}, ${event.key}, ${event.type}, ${Buffer.from(event.value)}::bytea`;
+  sql`${event.eventId}::uuid, ${event.topic}, ${event.key}, ${event.type}, ${Buffer.from(event.value)}::bytea, ${event.traceContext ?? currentTraceContext() ?? null}::text`;
 
 /** PLACING → PENDING_PAYMENT with the holds' expiry, and its PLACED event, in one statement. False if the order had moved on. */
 export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage): Promise<boolean> {
@@ -178,7 +179,7 @@ export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage
       where id = ${order.id}::uuid and status = 'PLACING'
       returning id
     )
-    insert into checkout.outbox (event_id, topic, key, type, payload)
+    insert into checkout.outbox (event_id, topic, key, type, payload, trace_context)
     select ${outboxRow(event)} from moved
     returning key as id`);
   return rows.length === 1;
@@ -205,7 +206,7 @@ export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessag
         set quantity = least(c.quantity + excluded.quantity, ${maxQuantity}), updated_at = excluded.updated_at
       returning 1
     )
-    insert into checkout.outbox (event_id, topic, key, type, payload)
+    insert into checkout.outbox (event_id, topic, key, type, payload, trace_context)
     select ${outboxRow(event)} from failed
     returning key as id`);
   return rows.length === 1;

@@ -5,6 +5,7 @@ import type { BusMessage } from "../platform/bus.js";
 import { detached, pgCode, transaction, type Em } from "../platform/db.js";
 import { DomainError, notFound, stateConflict, type Shortage } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
+import type { Metrics } from "../platform/metrics.js";
 import { markProcessed } from "../platform/outbox.js";
 import {
   FINAL_STATUSES,
@@ -97,6 +98,7 @@ export class CheckoutService {
     private readonly holds: Holds,
     private readonly events: OrderEvents,
     private readonly logger: Logger,
+    private readonly metrics?: Metrics,
   ) {
     this.em = detached(em);
     this.#soldOut = new SoldOutMemory((ticketId) => holds.available(ticketId), SOLD_OUT_MEMORY_MS);
@@ -435,6 +437,7 @@ export class CheckoutService {
       if (outcome) {
         repaired++;
         this.repairs++;
+        this.metrics?.ordersReconciled.inc();
         this.logger.warn({ orderId: id, status: outcome.status }, "order reconciled with booking's holds");
       }
     }
@@ -486,6 +489,7 @@ export class CheckoutService {
   }
 
   #changed(order: OrderSnapshot): OrderSnapshot {
+    this.metrics?.orders.labels(order.status).inc();
     this.events.committed();
     this.#changes.emit(order.id);
     return order;

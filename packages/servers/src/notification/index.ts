@@ -1,3 +1,4 @@
+import { OUTBOX_TRACE_CONTEXT, outboxTraceContextMigration } from "../platform/outbox-entities.js";
 import type { ServiceSchema } from "../platform/db.js";
 import { notificationEntities } from "./entities.js";
 import { Migration20261124000000_initial } from "./migrations/Migration20261124000000_initial.js";
@@ -10,5 +11,6 @@ export const notificationSchema: ServiceSchema = {
   migrations: [
     { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
     { name: "Migration20261125040000_outbox_event_id_not_indexed", class: Migration20261125040000_outbox_event_id_not_indexed },
+    { name: OUTBOX_TRACE_CONTEXT, class: outboxTraceContextMigration("notification") },
   ],
 };

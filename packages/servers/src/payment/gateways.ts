@@ -1,6 +1,6 @@
 import { checkout, type TicketingClient } from "@ticketing/sdk";
 import { fromRemote } from "../platform/clients.js";
-import type { OrderInfo, Orders } from "./service.js";
+import type { OrderInfo, Orders, TicketRevocation } from "./service.js";
 
 function orderInfo(order: checkout.Order | undefined): OrderInfo {
   if (!order?.total) throw new Error("checkout answered without an order");
@@ -12,6 +12,19 @@ function orderInfo(order: checkout.Order | undefined): OrderInfo {
     currency: order.total.currency,
     description: order.items.map((i) => `${i.quantity} × ${i.ticketName}`).join(", "),
     wire: order,
+  };
+}
+
+/** The admission service's tickets: a refund revokes every ticket of the order (idempotent there). */
+export function admissionTickets(client: TicketingClient): TicketRevocation {
+  return {
+    async revokeOrder(orderId, reason) {
+      try {
+        await client.admission.revokeOrderTickets({ orderId, reason: `refunded: ${reason}`.slice(0, 500) });
+      } catch (err) {
+        throw fromRemote(err, "admission");
+      }
+    },
   };
 }
 

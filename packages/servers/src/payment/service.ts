@@ -31,15 +31,10 @@ export interface Orders {
   markRefunded(orderId: string, refundReference: string, reason: string): Promise<OrderInfo>;
 }
 
-/**
- * Voids the tickets issued for an order. The port a tickets service plugs into; until one exists, no order has
- * tickets and `noTickets` is used.
- */
+/** Voids the tickets issued for an order (the admission service). */
 export interface TicketRevocation {
   revokeOrder(orderId: string, reason: string): Promise<void>;
 }
-
-export const noTickets: TicketRevocation = { revokeOrder: async () => undefined };
 
 /** The answer to a webhook request: its HTTP status and a short text. */
 export interface WebhookAnswer {

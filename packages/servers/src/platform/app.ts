@@ -1,17 +1,18 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb, payment as paymentPb } from "@ticketing/sdk";
+import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb, payment as paymentPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { admissionModule, admissionSchema, type AdmissionModule } from "../admission/index.js";
 import { bookingSchema } from "../booking/index.js";
 import { outboxBookingEvents } from "../booking/events.js";
 import { bookingRoutes } from "../booking/routes.js";
 import { startExpiryScheduler } from "../booking/scheduler.js";
 import { BookingService } from "../booking/service.js";
 import { checkoutSchema } from "../checkout/index.js";
-import { consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
+import { CHECKOUT_GROUP, consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
 import { bookingHolds, eventCatalogue } from "../checkout/gateways.js";
 import { checkoutRoutes } from "../checkout/routes.js";
 import { CheckoutService } from "../checkout/service.js";
@@ -20,15 +21,15 @@ import { bookingStock } from "../event/gateways.js";
 import { eventRoutes } from "../event/routes.js";
 import { EventService } from "../event/service.js";
 import { emailChannel, logChannel, webhookChannel, type Channel } from "../notification/channels.js";
-import { consumeOrderEvents, orderEventJson } from "../notification/events.js";
+import { consumeOrderEvents, NOTIFICATION_GROUP, orderEventJson } from "../notification/events.js";
 import { notificationSchema } from "../notification/index.js";
 import { notificationRoutes } from "../notification/routes.js";
 import { NotificationService } from "../notification/service.js";
-import { checkoutOrders } from "../payment/gateways.js";
+import { admissionTickets, checkoutOrders } from "../payment/gateways.js";
 import { paymentSchema } from "../payment/index.js";
 import { TestPsp } from "../payment/providers/test-psp.js";
 import { paymentRoutes } from "../payment/routes.js";
-import { noTickets, PaymentService } from "../payment/service.js";
+import { PaymentService } from "../payment/service.js";
 import { TokenAuthority } from "./auth.js";
 import { KafkaBus } from "./kafka-bus.js";
 import { InProcessBus, type Bus, type Subscription } from "./bus.js";
@@ -38,10 +39,15 @@ import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedP
 import { DEV_SIGN_IN_PATH, devSignIn } from "./dev-signin.js";
 import { HealthState } from "./health.js";
 import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
+import { Metrics, metricsInterceptor } from "./metrics.js";
 import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer, type PostHandler } from "./server.js";
+import { textInterceptor } from "./text.js";
+import { idempotencyInterceptor, type KeyStore } from "./idempotency.js";
+import { tracingEnabled } from "./trace-state.js";
+import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./tracing.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -49,13 +55,14 @@ const RECONCILE_GRACE_MS = 15_000;
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "payment"];
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission", "payment"];
 
 export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   event: eventSchema,
   booking: bookingSchema,
   checkout: checkoutSchema,
   notification: notificationSchema,
+  admission: admissionSchema,
   payment: paymentSchema,
 };
 const DESCRIPTORS: Record<RunnableService, DescService> = {
@@ -63,6 +70,7 @@ const DESCRIPTORS: Record<RunnableService, DescService> = {
   booking: bookingPb.BookingService,
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
+  admission: admissionPb.AdmissionService,
   payment: paymentPb.PaymentService,
 };
 
@@ -102,11 +110,14 @@ export interface Platform {
   readonly checkout?: CheckoutService;
   readonly event?: EventService;
   readonly notification?: NotificationService;
+  readonly admission?: AdmissionModule["service"];
   readonly payment?: PaymentService;
   /** The test PSP's hosted payment page, when this process runs the payment service with the test provider. */
   readonly testPsp?: TestPsp;
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
+  /** The process's Prometheus metrics (GET /metrics). */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -154,6 +165,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         : new InProcessBus(logger.child({ component: "bus" })));
     if (!options.bus) cleanup.push(() => bus.close());
 
+    const metrics = new Metrics();
     const orms: Partial<Record<RunnableService, Orm>> = {};
     for (const name of services) {
       const url = config.databaseUrls[name] ?? (pg as EmbeddedPostgres).url;
@@ -167,6 +179,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         await assertMigrated(orm, SCHEMAS[name]);
       }
       orms[name] = orm;
+      metrics.watchPool(name, orm);
+      if (tracingEnabled()) traceQueries(await orm.em.getConnection().getNativeClient());
     }
 
     // Calls between services go through the SDK like any client's, with a short-lived service token.
@@ -182,11 +196,23 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       return serviceToken.value;
     };
     const routes: ((router: ConnectRouter) => void)[] = [];
-    const serverInterceptors = [observabilityInterceptor(logger), authInterceptor(tokens)];
-    const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs);
+    const keyStores = new Map<string, KeyStore>();
+    for (const name of services) keyStores.set(DESCRIPTORS[name].typeName, { em: (orms[name] as Orm).em.fork(), schema: SCHEMAS[name].schema });
+    // With tracing on, calls carry W3C trace context (traceparent) from client to server, in memory as over the network.
+    const tracing = tracingEnabled();
+    const serverInterceptors = [
+      ...(tracing ? [tracingServerInterceptor()] : []),
+      metricsInterceptor(metrics),
+      observabilityInterceptor(logger),
+      authInterceptor(tokens),
+      textInterceptor(),
+      idempotencyInterceptor(keyStores),
+    ];
+    const clientInterceptors = tracing ? [tracingClientInterceptor()] : [];
+    const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs, clientInterceptors);
     // A service in this process is called in memory; one elsewhere over the network. The same SDK clients either way.
     const clientFor = (target: ServiceName) =>
-      services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs);
+      services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs, clientInterceptors);
 
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
     const started: {
@@ -198,8 +224,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       testPsp?: TestPsp;
     } = {};
     const relayFor = (name: RunnableService) => {
-      const relay = new OutboxRelay(orms[name] as Orm, { schema: name, bus, logger: logger.child({ relay: name }) });
+      const published = metrics.outboxPublished.labels(name);
+      const relay = new OutboxRelay(orms[name] as Orm, {
+        schema: name,
+        bus,
+        logger: logger.child({ relay: name }),
+        onPublished: (count) => published.inc(count),
+      });
       relays[name] = relay;
+      metrics.watchOutbox({ service: name, lag: () => relay.lag() });
       return relay;
     };
 
@@ -223,6 +256,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         bookingHolds(clientFor("booking")),
         outboxOrderEvents(() => relay.wake()),
         logger.child({ service: "checkout" }),
+        metrics,
       );
       started.checkout = service;
       routes.push(checkoutRoutes(service));
@@ -238,6 +272,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       );
       started.notification = service;
       routes.push(notificationRoutes(service));
+    }
+    let admission: AdmissionModule | undefined;
+    if (orms.admission) {
+      const relay = relayFor("admission");
+      admission = await admissionModule(orms.admission.em, config, () => relay.wake(), logger.child({ service: "admission" }));
+      routes.push(admission.routes);
     }
 
     const posts: Record<string, PostHandler> = {};
@@ -260,7 +300,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         orms.payment.em,
         checkoutOrders(clientFor("checkout")),
         psp,
-        noTickets,
+        admissionTickets(clientFor("admission")),
         config.corsOrigins,
         logger.child({ service: "payment" }),
       );
@@ -281,11 +321,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         reflectionRoutes([...descriptors, ...grpcDescriptors()], ERROR_DETAILS.map((d) => d.file))(router);
       },
       interceptors: serverInterceptors,
+      maxRequestBytes: config.maxRequestBytes,
       corsOrigins: config.corsOrigins,
       posts,
       health,
       logger,
-      metrics: async () => (await outboxMetrics(relays)) + reconcileMetrics(started.checkout),
+      metrics,
     });
     serverUrl = server.url;
     cleanup.push(() => server.close());
@@ -296,7 +337,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(() => relay.stop());
     }
     if (started.booking) {
-      const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }));
+      const scheduler = startExpiryScheduler(started.booking, config.expiryCron, config.expiryBatchSize, logger.child({ job: "expiry" }), metrics);
       cleanup.push(async () => scheduler.stop());
     }
     if (started.event) {
@@ -327,18 +368,26 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // The jobs above do not wait for the consumers: a restarted process may wait out a dead member's session before
     // its group lets it in, and meanwhile the sweeper and the reconciler must go on.
     const subscriptions: Subscription[] = [];
+    const consumerBus = tracedSubscriptions(bus);
     const dependency = (service: DescService, name: string) => (up: boolean) => {
       health.setDependency(service.typeName, name, up);
       logger[up ? "info" : "warn"]({ service: service.typeName, dependency: name }, up ? "dependency back" : "dependency down");
     };
     if (started.checkout) {
-      subscriptions.push(await consumeBookingEvents(bus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer")));
+      const subscription = await consumeBookingEvents(consumerBus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, CHECKOUT_GROUP, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
-      subscriptions.push(await consumeOrderEvents(bus, notifications, dependency(notificationPb.NotificationService, "order-events consumer")));
+      const subscription = await consumeOrderEvents(consumerBus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, NOTIFICATION_GROUP, subscription);
       notifications.start();
       cleanup.push(() => notifications.stop());
+    }
+    if (admission) {
+      subscriptions.push(await admission.consume(bus, dependency(admissionPb.AdmissionService, "order-events consumer")));
     }
     cleanup.push(async () => {
       for (const s of subscriptions) await s.close();
@@ -354,7 +403,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       bus,
       orms,
       relays,
+      metrics,
       ...started,
+      ...(admission ? { admission: admission.service } : {}),
       close,
     };
   } catch (err) {
@@ -382,32 +433,9 @@ async function embeddedSecret(dataDir: string | undefined): Promise<string> {
   return secret;
 }
 
-/** Outbox lag per service schema, in the Prometheus text format. */
-async function outboxMetrics(relays: Partial<Record<RunnableService, OutboxRelay>>): Promise<string> {
-  const lines = [
-    "# HELP ticketing_outbox_pending Events committed to the outbox and not yet published.",
-    "# TYPE ticketing_outbox_pending gauge",
-  ];
-  const oldest = [
-    "# HELP ticketing_outbox_oldest_seconds Age of the oldest unpublished outbox event.",
-    "# TYPE ticketing_outbox_oldest_seconds gauge",
-  ];
-  for (const [schema, relay] of Object.entries(relays)) {
-    const lag = await relay.lag();
-    lines.push(`ticketing_outbox_pending{schema="${schema}"} ${lag.pending}`);
-    oldest.push(`ticketing_outbox_oldest_seconds{schema="${schema}"} ${lag.oldestSeconds}`);
-  }
-  return `${[...lines, ...oldest].join("\n")}\n`;
-}
-
-function reconcileMetrics(checkout: CheckoutService | undefined): string {
-  if (!checkout) return "";
-  return [
-    "# HELP ticketing_orders_reconciled_total Orders repaired to agree with booking's holds.",
-    "# TYPE ticketing_orders_reconciled_total counter",
-    `ticketing_orders_reconciled_total ${checkout.repairs}`,
-    "",
-  ].join("\n");
+function watchLag(metrics: Metrics, group: string, subscription: Subscription): void {
+  const lag = subscription.lag?.bind(subscription);
+  if (lag) metrics.watchConsumer({ group, lag });
 }
 
 function channelFor(config: Config, logger: Logger): Channel {

@@ -5,6 +5,7 @@ import type { Logger } from "./logger.js";
 export const TOPICS = {
   orderEvents: "ticketing.checkout.order-events.v1",
   bookingEvents: "ticketing.booking.booking-events.v1",
+  ticketEvents: "ticketing.admission.ticket-events.v1",
 } as const;
 
 /** One event on the bus: a protobuf payload with its type, id and partition key. */
@@ -18,12 +19,23 @@ export interface BusMessage {
   eventId: string;
   /** Serialized protobuf message. */
   value: Uint8Array;
+  /** W3C traceparent of the span that wrote the event, when tracing is on: consumers continue its trace. */
+  traceContext?: string;
   /** Every header as received (consumers only): `error` and `attempts` on dead letters, for example. */
   headers?: Record<string, string>;
 }
 
 export interface Subscription {
   close(): Promise<void>;
+  /** Messages of the partitions this subscription reads that its group has not consumed yet (for metrics). */
+  lag?(): Promise<PartitionLag[]>;
+}
+
+/** Lag of one partition a subscription reads: messages published and not yet committed by its group. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
 }
 
 export interface SubscribeOptions {
@@ -89,6 +101,8 @@ export class InProcessBus implements Bus {
         set.delete(queue);
         await queue.close();
       },
+      // One queue stands for the topic's one partition here.
+      lag: async () => [{ topic: options.topic, partition: 0, lag: queue.length }],
     };
   }
 
@@ -114,6 +128,10 @@ class Queue {
     readonly logger: Logger,
     readonly deadLetter: (message: BusMessage, error: string) => void,
   ) {}
+
+  get length(): number {
+    return this.#items.length;
+  }
 
   push(message: BusMessage): void {
     if (this.#closed) return;

@@ -28,6 +28,9 @@ function lazy(current: () => TicketingClient): TicketingClient {
     get notifications() {
       return current().notifications;
     },
+    get admission() {
+      return current().admission;
+    },
     get payments() {
       return current().payments;
     },
@@ -37,17 +40,23 @@ function lazy(current: () => TicketingClient): TicketingClient {
   };
 }
 
+/** How long a replica whose connection failed is passed over before it is tried again. */
+const REPLICA_DOWN_MS = 3_000;
+
 /**
  * SDK clients one service uses to call another, with the service's own token and a deadline on every call. The
  * same generated clients serve every mode: separate processes, or all in one process over loopback. Given several
- * base URLs (replicas), each call takes the next one in turn, over one client (and its connections) per URL.
+ * base URLs (replicas), each call takes the next one in turn, over one client (and its connections) per URL; a
+ * replica whose connection just failed (it died, or is restarting) is passed over for a few seconds, so the calls
+ * after the first go to the replicas that answer.
  */
 export function serviceClient(
   baseUrls: () => string | readonly string[],
   token: () => Promise<string>,
   timeoutMs: number,
+  interceptors: Interceptor[] = [],
 ): TicketingClient {
-  let clients: TicketingClient[] = [];
+  let replicas: { client: TicketingClient; downUntil: number }[] = [];
   let key = "";
   let turn = 0;
   const current = () => {
@@ -56,12 +65,33 @@ export function serviceClient(
     const listKey = list.join(",");
     if (listKey !== key) {
       key = listKey;
-      clients = list.map((baseUrl) => createTicketingClient({ baseUrl, token, timeoutMs, protocol: "grpc" }));
+      replicas = list.map((baseUrl) => {
+        const replica = { client: undefined as unknown as TicketingClient, downUntil: 0 };
+        const watch: Interceptor = (next) => async (req) => {
+          try {
+            return await next(req);
+          } catch (err) {
+            if (isConnectionFailure(err)) replica.downUntil = Date.now() + REPLICA_DOWN_MS;
+            throw err;
+          }
+        };
+        replica.client = createTicketingClient({ baseUrl, token, timeoutMs, protocol: "grpc", interceptors: [watch, ...interceptors] });
+        return replica;
+      });
       turn = 0;
     }
-    const client = clients[turn] as TicketingClient;
-    turn = (turn + 1) % clients.length;
-    return client;
+    const now = Date.now();
+    let chosen = replicas[turn] as (typeof replicas)[number];
+    for (let i = 0; i < replicas.length; i++) {
+      const candidate = replicas[(turn + i) % replicas.length] as (typeof replicas)[number];
+      if (candidate.downUntil <= now) {
+        chosen = candidate;
+        turn = (turn + i) % replicas.length;
+        break;
+      }
+    }
+    turn = (turn + 1) % replicas.length;
+    return chosen.client;
   };
   return lazy(current);
 }
@@ -78,12 +108,14 @@ export function inProcessClient(
   serverInterceptors: Interceptor[],
   token: () => Promise<string>,
   timeoutMs: number,
+  clientInterceptors: Interceptor[] = [],
 ): TicketingClient {
   let client: TicketingClient | undefined;
   const current = () =>
     (client ??= createTicketingClient({
       token,
       timeoutMs,
+      interceptors: clientInterceptors,
       transport: (init) => inProcessTransport(routes(), serverInterceptors, init.interceptors, init.timeoutMs),
     }));
   return lazy(current);

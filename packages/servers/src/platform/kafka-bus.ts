@@ -10,7 +10,7 @@ import {
   type Message,
   type MessagesStream,
 } from "@platformatic/kafka";
-import { TOPICS, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from "./bus.js";
+import { TOPICS, type Bus, type BusMessage, type PartitionLag, type SubscribeOptions, type Subscription } from "./bus.js";
 import type { Logger } from "./logger.js";
 
 export interface KafkaBusOptions {
@@ -40,6 +40,8 @@ export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 
 const HEADER_TYPE = "event-type";
 const HEADER_ID = "event-id";
+/** W3C trace context of the span that wrote the event (tracing on only). */
+const HEADER_TRACEPARENT = "traceparent";
 
 type StringKeyed = Producer<string, Buffer, string, string>;
 
@@ -107,7 +109,7 @@ export class KafkaBus implements Bus {
         topic: this.physical(m.topic),
         key: m.key,
         value: Buffer.from(m.value),
-        headers: { [HEADER_TYPE]: m.type, [HEADER_ID]: m.eventId },
+        headers: { [HEADER_TYPE]: m.type, [HEADER_ID]: m.eventId, ...(m.traceContext ? { [HEADER_TRACEPARENT]: m.traceContext } : {}) },
       })),
     });
   }
@@ -292,7 +294,9 @@ class KafkaSubscription implements Subscription {
   }
 
   #busMessage(message: Message<string, Buffer, string, string>): BusMessage {
+    const traceContext = message.headers.get(HEADER_TRACEPARENT);
     return {
+      ...(traceContext ? { traceContext } : {}),
       topic: this.bus.logical(message.topic),
       key: message.key,
       type: message.headers.get(HEADER_TYPE) ?? "",
@@ -318,6 +322,20 @@ class KafkaSubscription implements Subscription {
         await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       }
     }
+  }
+
+  /** Per assigned partition: the partition's end offset minus the group's committed offset. */
+  async lag(): Promise<PartitionLag[]> {
+    const current = this.#current;
+    if (!current) return [];
+    const physical = this.bus.physical(this.options.topic);
+    const offsets = await current.consumer.getLag({ topics: [physical] });
+    const lags: PartitionLag[] = [];
+    (offsets.get(physical) ?? []).forEach((lag, partition) => {
+      // Negative: a partition another member reads (or none has committed yet).
+      if (lag >= 0n) lags.push({ topic: this.options.topic, partition, lag: Number(lag) });
+    });
+    return lags;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { pino, type Logger } from "pino";
 import { PinoPretty } from "pino-pretty";
+import { traceFields, tracingEnabled, tracingWanted } from "./trace-state.js";
 
 export type { Logger };
 
@@ -10,13 +11,20 @@ export type LogFormat = "json" | "pretty";
  * Structured logs. Requests are logged by the interceptor with method, code, duration and request id; request
  * and response bodies never are (they carry personal data and tokens).
  */
-export function createLogger(level: string, base: Record<string, unknown> = {}, format: LogFormat = "json"): Logger {
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  format: LogFormat = "json",
+  destination?: NodeJS.WritableStream,
+): Logger {
   const options = {
     level,
     base: { ...base },
     redact: { paths: ["authorization", "*.authorization", "token", "*.token"], censor: "[redacted]" },
+    // trace_id and span_id of the active span on every line of a process that traces; no hook at all in one that does not.
+    ...(tracingEnabled() || tracingWanted() ? { mixin: traceFields } : {}),
   };
-  if (format === "json") return pino(options);
+  if (format === "json") return destination ? pino(options, destination) : pino(options);
   return pino(
     options,
     PinoPretty({

@@ -1,4 +1,5 @@
-import { defineEntity, p } from "@mikro-orm/core";
+import { defineEntity, p, type Constructor } from "@mikro-orm/core";
+import { Migration } from "@mikro-orm/migrations";
 
 // The outbox and processed-event tables every service schema has. No schema is named here: each service's ORM
 // binds them to its own schema.
@@ -13,6 +14,7 @@ const OutboxEventSchema = defineEntity({
     key: p.text(),
     type: p.text(),
     payload: p.blob(),
+    traceContext: p.text().nullable(),
     createdAt: p.datetime().defaultRaw("now()"),
     publishedAt: p.datetime().nullable(),
   },
@@ -52,4 +54,19 @@ export function outboxDdl(schema: string): string[] {
       processed_at timestamptz not null default now()
     )`,
   ];
+}
+
+/** Name of the migration every service schema takes to add the outbox's trace context column. */
+export const OUTBOX_TRACE_CONTEXT = "Migration20261126000000_outbox_trace_context";
+
+/**
+ * The migration that gives `schema`'s outbox a trace_context column: the W3C traceparent of the span that wrote the
+ * event, sent as a Kafka header so consumers continue the trace (ADR 0011). Null while tracing is off.
+ */
+export function outboxTraceContextMigration(schema: string): Constructor<Migration> {
+  return class extends Migration {
+    override up(): void {
+      this.addSql(`alter table ${schema}.outbox add column trace_context text null`);
+    }
+  };
 }

@@ -1,7 +1,9 @@
 import { sql } from "kysely";
+import { AsyncResource } from "node:async_hooks";
 import type { Bus, BusMessage } from "./bus.js";
 import type { Em, Orm } from "./db.js";
 import type { Logger } from "./logger.js";
+import { currentTraceContext } from "./trace-state.js";
 
 /**
  * Transactional outbox. `enqueue` writes events in the caller's transaction, so an event exists exactly when the
@@ -11,11 +13,11 @@ import type { Logger } from "./logger.js";
 export async function enqueue(tx: Em, schema: string, messages: readonly BusMessage[]): Promise<void> {
   if (messages.length === 0) return;
   await sql`
-    insert into ${sql.table(`${schema}.outbox`)} (event_id, topic, key, type, payload)
+    insert into ${sql.table(`${schema}.outbox`)} (event_id, topic, key, type, payload, trace_context)
     select * from unnest(
       ${messages.map((m) => m.eventId)}::uuid[], ${messages.map((m) => m.topic)}::text[],
       ${messages.map((m) => m.key)}::text[], ${messages.map((m) => m.type)}::text[],
-      ${messages.map((m) => Buffer.from(m.value))}::bytea[]
+      ${messages.map((m) => Buffer.from(m.value))}::bytea[], ${messages.map((m) => m.traceContext ?? currentTraceContext() ?? null)}::text[]
     )`.execute(tx.getKysely());
 }
 
@@ -26,6 +28,7 @@ interface OutboxRow {
   key: string;
   type: string;
   payload: Buffer;
+  trace_context: string | null;
 }
 
 export interface RelayOptions {
@@ -35,6 +38,8 @@ export interface RelayOptions {
   batchSize?: number;
   /** How often to look for rows when nobody called `wake()`. */
   pollMs?: number;
+  /** Told how many events a pass published, once their marks committed. */
+  onPublished?: (count: number) => void;
 }
 
 /**
@@ -94,10 +99,12 @@ export class OutboxRelay {
     return { pending: Number(rows[0]?.pending ?? 0), oldestSeconds: rows[0]?.oldest ?? 0 };
   }
 
-  #schedule(ms: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#running = this.#drain()
+  /**
+   * A pass runs in the async context the relay was made in, not in that of whoever woke it: a request's trace (or
+   * transaction) must not take in the publication of other requests' events.
+   */
+  readonly #tick = AsyncResource.bind(() => {
+    this.#running = this.#drain()
         .catch((err: unknown) => this.options.logger.error({ err, schema: this.options.schema }, "outbox relay pass failed"))
         .finally(() => {
           this.#running = undefined;
@@ -106,14 +113,21 @@ export class OutboxRelay {
           this.#again = false;
           this.#schedule(this.#follower ? FOLLOWER_POLL_MS : again ? 0 : this.#pollMs);
         });
-    }, ms);
+  });
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#tick, ms);
     this.#timer.unref();
   }
 
   /** Publishes until nothing is left. */
   async #drain(): Promise<void> {
-    while ((await this.#pass()) === this.#batchSize * BATCHES_PER_PASS) {
+    for (;;) {
+      const published = await this.#pass();
+      if (published > 0) this.options.onPublished?.(published);
       // a full pass: there may be more
+      if (published !== this.#batchSize * BATCHES_PER_PASS) return;
     }
   }
 
@@ -137,7 +151,7 @@ export class OutboxRelay {
       const read = (after: string) =>
         settled(
           sql<OutboxRow>`
-            select id, event_id, topic, key, type, payload from ${table}
+            select id, event_id, topic, key, type, payload, trace_context from ${table}
             where published_at is null and id > ${after}::bigint order by id limit ${this.#batchSize}`.execute(db),
         );
       let published = 0;
@@ -149,7 +163,14 @@ export class OutboxRelay {
         const full = rows.length === this.#batchSize;
         if (full) next = read((rows[rows.length - 1] as OutboxRow).id);
         await this.options.bus.publish(
-          rows.map((r) => ({ topic: r.topic, key: r.key, type: r.type, eventId: r.event_id, value: new Uint8Array(r.payload) })),
+          rows.map((r) => ({
+            topic: r.topic,
+            key: r.key,
+            type: r.type,
+            eventId: r.event_id,
+            value: new Uint8Array(r.payload),
+            ...(r.trace_context ? { traceContext: r.trace_context } : {}),
+          })),
         );
         await marking;
         marking = settled(sql`update ${table} set published_at = now() where id = any(${rows.map((r) => r.id)}::bigint[])`.execute(db));

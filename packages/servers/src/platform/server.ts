@@ -1,5 +1,6 @@
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code, ConnectError, createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
@@ -8,6 +9,7 @@ import { grpcUnaryHandler } from "./grpc-unary.js";
 import type { HealthState } from "./health.js";
 import { http1Refusals } from "./http1-errors.js";
 import type { Logger } from "./logger.js";
+import { DEFAULT_MAX_REQUEST_BYTES, limitedHandler, requestGate } from "./request-limits.js";
 import { UnaryMethods } from "./unary.js";
 
 /** The HTTP/2 connection preface starts with these bytes; anything else is treated as HTTP/1.1. */
@@ -18,17 +20,19 @@ export interface RpcServerOptions {
   interceptors: Interceptor[];
   health: HealthState;
   logger: Logger;
-  /** Prometheus text for GET /metrics. */
-  metrics?: () => Promise<string>;
+  /** What GET /metrics answers: the Prometheus text exposition and its content type. */
+  metrics?: { text(): Promise<string>; readonly contentType: string };
+  /**
+   * Largest request message accepted, in bytes, by every protocol, on the wire and once inflated; a larger one is
+   * RESOURCE_EXHAUSTED before authentication. Default 256 KiB (request-limits.ts).
+   */
+  maxRequestBytes?: number;
   /** Origins whose pages may call from a browser (CORS). Default none. */
   corsOrigins?: readonly string[];
   /** Plain HTTP POST endpoints beside the RPCs (payment webhooks), by path; they get the raw body. */
   posts?: Readonly<Record<string, PostHandler>>;
-  /** Largest request message accepted, in bytes, by every protocol; a larger one is RESOURCE_EXHAUSTED. Default 4 MiB. */
-  maxRequestBytes?: number;
 }
 
-const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** Largest body a plain POST endpoint reads. */
 const MAX_POST_BYTES = 256 * 1024;
 
@@ -85,23 +89,37 @@ function servePost(req: http.IncomingMessage | http2.Http2ServerRequest, res: ht
  * Prometheus text of `options.metrics`.
  *
  * gRPC unary calls over HTTP/2 take a fast path (grpc-unary.ts) through the same interceptors and implementations;
- * every other request is connect-node's, as is any stream the fast path declines.
+ * every other request is connect's, as is any stream the fast path declines, after request-limits.ts has checked
+ * its size, encoding and framing.
  */
 export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const unary = new UnaryMethods(options.interceptors);
-  let connectRouter: ConnectRouter | undefined;
-  const rpc = connectNodeAdapter({
-    routes: (router) => {
-      connectRouter = router;
-      options.routes(unary.recorder(router));
-    },
+  const router = createConnectRouter({
     interceptors: options.interceptors,
     readMaxBytes: maxRequestBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
     // Connect GET requests let browsers cache NO_SIDE_EFFECTS reads.
     requireConnectProtocolHeader: false,
+    requestGate: requestGate(maxRequestBytes),
   });
-  const refuseHttp1 = http1Refusals(connectRouter?.handlers ?? []);
+  options.routes(unary.recorder(router));
+  const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, limitedHandler(h, maxRequestBytes)]));
+  const rpc = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const target = handlers.get((req.url ?? "").split("?", 1)[0] ?? "");
+    if (!target) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    target(universalRequestFromNodeRequest(req, res, undefined, undefined))
+      .then((answer) => universalResponseToNodeResponse(answer, res))
+      .catch((err: unknown) => {
+        if (ConnectError.from(err).code === Code.Aborted) return;
+        options.logger.error({ err, path: target.requestPath }, "rpc handler failed");
+      });
+  };
+  const refuseHttp1 = http1Refusals(router.handlers);
   const cors = corsHandler(options.corsOrigins ?? []);
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
     if (cors(req, res as http.ServerResponse)) return;
@@ -119,9 +137,10 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
     }
     if (req.method === "GET" && req.url === "/metrics" && options.metrics) {
       const plain = res as http.ServerResponse;
-      options.metrics().then(
+      const metrics = options.metrics;
+      metrics.text().then(
         (text) => {
-          plain.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+          plain.writeHead(200, { "content-type": metrics.contentType });
           plain.end(text);
         },
         () => {

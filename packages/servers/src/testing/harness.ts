@@ -3,10 +3,10 @@
 import { createTicketingClient, type TicketingClient } from "@ticketing/sdk";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { pino } from "pino";
 import { Writable } from "node:stream";
 import { RUNNABLE, startPlatform, type Platform, type PlatformOptions, type RunnableService } from "../platform/app.js";
 import { loadConfig } from "../platform/config.js";
+import { createLogger } from "../platform/logger.js";
 
 /** The server the tests create their databases on; the role needs CREATEDB. */
 export const ADMIN_DATABASE_URL =
@@ -102,7 +102,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...options.env,
   });
   const logs = new LogCapture();
-  const logger = pino({ level: options.logLevel ?? "info" }, logs.stream);
+  const logger = createLogger(options.logLevel ?? "info", {}, "json", logs.stream);
   const platform = await startPlatform({
     services: options.services ?? RUNNABLE,
     config,

@@ -1,7 +1,11 @@
 import { Migration } from "@mikro-orm/migrations";
+import { requestKeyDdl } from "../../platform/idempotency.js";
 import { outboxDdl } from "../../platform/outbox-entities.js";
 
-/** One payment intent per order, and the provider events already handled (deduplicated by the provider's id). */
+/**
+ * One payment intent per order, the provider events already handled (deduplicated by the provider's id), and the
+ * idempotency keys of the service's mutations.
+ */
 export class Migration20261126000000_initial extends Migration {
   override up(): void {
     this.addSql(`create table payment.payment_intent (
@@ -30,6 +34,6 @@ export class Migration20261126000000_initial extends Migration {
       received_at timestamptz not null default now(),
       primary key (provider, event_id)
     )`);
-    for (const ddl of outboxDdl("payment")) this.addSql(ddl);
+    for (const ddl of [...outboxDdl("payment"), ...requestKeyDdl("payment")]) this.addSql(ddl);
   }
 }
