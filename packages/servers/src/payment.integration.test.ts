@@ -1,4 +1,4 @@
-import { Code, checkout, payment, toTicketingError, type TicketingClient } from "@ticketing/sdk";
+import { Code, admission, checkout, payment, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -190,7 +190,7 @@ describe("the hosted page and the webhook", () => {
 });
 
 describe("RefundOrder", () => {
-  it("refunds a paid order (admin only): the order and the payment end REFUNDED, the seats stay sold", async () => {
+  it("refunds a paid order (admin only): the order and the payment end REFUNDED, its tickets are revoked, the seats stay sold", async () => {
     const { client, order, intent, ticketId } = await pendingOrder("pay-heidi");
     const denied = toTicketingError(await client.payments.refundOrder({ orderId: order.id, reason: "mine" }).catch((e: unknown) => e));
     expect(denied.code).toBe(Code.PermissionDenied);
@@ -199,6 +199,11 @@ describe("RefundOrder", () => {
 
     await submit(intent.checkoutUrl, { card: TEST_CARDS.success });
     await until("order paid", async () => ((await orderOf(client, order.id)).status === checkout.OrderStatus.PAID ? true : undefined));
+    const issued = await until("tickets issued", async () => {
+      const { tickets } = await t.admin.admission.listTickets({ orderId: order.id });
+      return tickets.length === 2 ? tickets : undefined;
+    });
+    expect(issued.every((ticket) => ticket.status === admission.TicketStatus.VALID)).toBe(true);
     const refund = await t.admin.payments.refundOrder({ orderId: order.id, reason: "event moved" });
     expect(refund.order?.status).toBe(checkout.OrderStatus.REFUNDED);
     expect(refund.order?.statusReason).toContain("event moved");
@@ -207,5 +212,7 @@ describe("RefundOrder", () => {
     expect(again.order?.status).toBe(checkout.OrderStatus.REFUNDED);
     expect((await orderOf(client, order.id)).status).toBe(checkout.OrderStatus.REFUNDED);
     expect((await t.admin.bookings.getStock({ ticketId })).stock).toMatchObject({ sold: 2 });
+    const { tickets } = await t.admin.admission.listTickets({ orderId: order.id });
+    expect(tickets.map((ticket) => ticket.status)).toEqual([admission.TicketStatus.REVOKED, admission.TicketStatus.REVOKED]);
   });
 });
