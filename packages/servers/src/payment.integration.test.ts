@@ -106,7 +106,8 @@ describe("the hosted page and the webhook", () => {
       return o.status === checkout.OrderStatus.PAID ? o : undefined;
     });
     expect(paid.paymentReference).toBe(intent.providerReference);
-    expect((await intentOf(client, order.id)).status).toBe(payment.PaymentStatus.SUCCEEDED);
+    // The order is paid first; the intent records the success in the transaction that marks the event handled.
+    await until("intent succeeded", async () => ((await intentOf(client, order.id)).status === payment.PaymentStatus.SUCCEEDED ? true : undefined));
     expect((await t.admin.bookings.getStock({ ticketId })).stock).toMatchObject({ sold: 2, held: 0 });
   });
 

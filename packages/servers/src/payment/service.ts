@@ -190,8 +190,11 @@ export class PaymentService {
     if (!payment) {
       throw new DomainError("FailedPrecondition", `order ${orderId} was not paid through the payment provider (it was marked paid by hand): refund it where it was paid`);
     }
-    assertRefundable(payment);
-    if (payment.status === "SUCCEEDED") {
+    // The order can be PAID a moment before the webhook's transaction records the success on the intent: the order's
+    // payment reference being this intent's says the money is there.
+    const paidByThis = order.status === "PAID" && order.wire.paymentReference === payment.providerReference;
+    if (!paidByThis) assertRefundable(payment);
+    if (payment.status !== "REFUNDED") {
       const { refundReference } = await this.provider.refund({
         reference: payment.providerReference,
         amountMinor: payment.amountMinor,
