@@ -214,6 +214,7 @@ async function e2e() {
       await payWith(page, "4242 4242 4242 4242");
       await page.waitForURL(`${shop}/#/orders/*`);
       await expect(page.getByTestId("order-status").getByText("PAID"), "status PAID");
+      await expect(page.getByRole("img", { name: "QR code of ticket 2" }), "the second ticket's QR code");
       await shot(page, "1-paid");
     });
 

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { checkout, payment, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { useEffect, useState } from "react";
 import { money } from "./api.js";
+import { Tickets } from "./tickets.js";
 
 const LABELS: Record<number, string> = {
   [checkout.OrderStatus.PLACING]: "PLACING",
@@ -103,6 +104,7 @@ export function OrderPage({ orderId, client }: { orderId: string; client: Ticket
         </button>
       )}
       {status === checkout.OrderStatus.PAID && <p className="ok">Thank you! Your tickets are confirmed.</p>}
+      {status === checkout.OrderStatus.PAID && <Tickets orderId={orderId} expected={order.items.reduce((n, i) => n + i.quantity, 0)} />}
       {status === checkout.OrderStatus.EXPIRED && <p>The hold ran out before payment; the tickets went back on sale.</p>}
       {last?.status === payment.PaymentStatus.REFUNDED && <p>{last.statusReason}</p>}
       {order.statusReason && !pending && <p className="note">{order.statusReason}</p>}
