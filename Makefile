@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: storefront storefront-build storefront-e2e up down logs compose-check helm-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults start stop clean
+.PHONY: storefront storefront-build storefront-e2e up down logs compose-check helm-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults replicas start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -122,6 +122,13 @@ faults: build ## Fault-injection suite: kill -9 / SIGSTOP / broker outage under 
 	@./scripts/postgres.sh start >/dev/null
 	@status=0; node packages/servers/dist/faults/run.js $(ARGS) || status=$$?; \
 	  TICKETING_KAFKA_RUN_DIR=$(CURDIR)/.run/faults/kafka ./scripts/kafka.sh stop >/dev/null 2>&1; exit $$status
+
+# Two processes of every service on the local PostgreSQL and Kafka (a namespace of its own), 500 buyers over both
+# checkout replicas, one replica of each service killed mid-run; see packages/servers/src/faults/replicas.ts.
+replicas: build ## Two replicas of every service, one of each killed mid on-sale: capacity sold exactly, nothing done twice (~3 min)
+	@./scripts/postgres.sh start >/dev/null
+	@./scripts/kafka.sh start >/dev/null
+	node packages/servers/dist/faults/replicas.js $(ARGS)
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	@node scripts/start.mjs

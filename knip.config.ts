@@ -33,14 +33,14 @@ const config: KnipConfig = {
     ".": {
       entry: ["scripts/**/*.mjs"],
       // Run by scripts/packed-install.sh and the Makefile through npx, which knip does not read.
-      ignoreDependencies: ["@arethetypeswrong/cli", "publint", "esbuild", "jscpd"],
+      ignoreDependencies: ["@arethetypeswrong/cli", "publint", "jscpd"],
     },
     "packages/sdk": {},
     "packages/cli": {
       entry: ["src/main.ts", "src/program.ts"],
     },
     "packages/servers": {
-      entry: ["src/main.ts", "src/platform/config.ts", "src/bench/*.ts", "src/faults/run.ts"],
+      entry: ["src/main.ts", "src/platform/config.ts", "src/bench/*.ts", "src/faults/run.ts", "src/faults/replicas.ts"],
       ...(strict ? {} : { ignoreIssues: pendingInServers, ignoreDependencies: ["@mikro-orm/sql", "@mikro-orm/cli"] }),
     },
   },

@@ -208,8 +208,15 @@ describe("idempotency keys", () => {
     await t.admin.bookings.expireBookings({ idempotencyKey: expireKey, allDue: true });
     await refused(() => t.admin.bookings.expireBookings({ idempotencyKey: expireKey, bookingIds: [randomUUID()] }));
     const deleteKey = key();
-    await failure(t.admin.bookings.deleteStock({ idempotencyKey: deleteKey, ticketId: randomUUID() }));
+    const spare = randomUUID();
+    await t.admin.bookings.createStock({ ticketId: spare, eventId, total: 1 });
+    await t.admin.bookings.deleteStock({ idempotencyKey: deleteKey, ticketId: spare });
     await refused(() => t.admin.bookings.deleteStock({ idempotencyKey: deleteKey, ticketId }));
+    // A request refused outright leaves its key free: the same key then serves a valid request.
+    const freed = key();
+    await failure(t.admin.bookings.deleteStock({ idempotencyKey: freed, ticketId: randomUUID() }));
+    await failure(ria.checkout.addToCart({ idempotencyKey: freed, ticketId: a, quantity: 0 }));
+    await ria.checkout.addToCart({ idempotencyKey: freed, ticketId: a, quantity: 1 });
     expect(await stockOf(ticketId)).toMatchObject({ total: 5, sold: 1 });
   });
 });

@@ -95,20 +95,24 @@ export interface Lag {
   /** Messages not yet committed, per consumer group. */
   byGroup: Record<string, number>;
   deadLetters: number;
+  /** Messages on each topic (the sum of its partitions' end offsets). */
+  published: Record<string, number>;
 }
 
 /**
  * Consumer lag from the broker: the groups' committed offsets against the topics' end offsets, partition by
- * partition (a partition never committed counts from 0), and the messages in the dead-letter topics.
+ * partition (a partition never committed counts from 0), and the messages in the dead-letter topics. `namespace`:
+ * the deployment's TICKETING_KAFKA_NAMESPACE; groups and topics are reported without it.
  */
-export async function consumerLag(broker: string): Promise<Lag> {
+export async function consumerLag(broker: string, namespace = ""): Promise<Lag> {
+  const ns = (name: string) => `${namespace}${name}`;
   const admin = new Admin({ clientId: "faults-check", bootstrapBrokers: [broker], retries: 2, retryDelay: 250, timeout: 5000 });
   try {
     const pairs = [
-      { group: CHECKOUT_GROUP, topic: TOPICS.bookingEvents },
-      { group: NOTIFICATION_GROUP, topic: TOPICS.orderEvents },
+      { group: ns(CHECKOUT_GROUP), topic: ns(TOPICS.bookingEvents) },
+      { group: ns(NOTIFICATION_GROUP), topic: ns(TOPICS.orderEvents) },
     ];
-    const topics = [...pairs.map((p) => p.topic), ...Object.values(TOPICS).map(deadLetterTopic)];
+    const topics = [...pairs.map((p) => p.topic), ...Object.values(TOPICS).map((t) => ns(deadLetterTopic(t)))];
     const metadata = await admin.metadata({ topics });
     const partitionsOf = (topic: string) => Array.from({ length: metadata.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i);
     const ends = await admin.listOffsets({
@@ -128,13 +132,17 @@ export async function consumerLag(broker: string): Promise<Lag> {
         const last = end.get(`${topic}/${partition}`) ?? 0n;
         lag += last - (at < 0n ? 0n : at);
       }
-      byGroup[group] = Number(lag);
+      byGroup[group.slice(namespace.length)] = Number(lag);
     }
     let deadLetters = 0n;
-    for (const topic of Object.values(TOPICS).map(deadLetterTopic)) {
+    for (const topic of Object.values(TOPICS).map((t) => ns(deadLetterTopic(t)))) {
       for (const partition of partitionsOf(topic)) deadLetters += end.get(`${topic}/${partition}`) ?? 0n;
     }
-    return { byGroup, deadLetters: Number(deadLetters) };
+    const published: Record<string, number> = {};
+    for (const { topic } of pairs) {
+      published[topic.slice(namespace.length)] = Number(partitionsOf(topic).reduce((sum, p) => sum + (end.get(`${topic}/${p}`) ?? 0n), 0n));
+    }
+    return { byGroup, deadLetters: Number(deadLetters), published };
   } finally {
     await admin.close().catch(() => undefined);
   }

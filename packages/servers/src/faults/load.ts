@@ -3,20 +3,24 @@
 // @ticketing/sdk as an application would: the SDK's own retries (same idempotency key) and, above them, a buyer who
 // tries again for a while when the answer was UNAVAILABLE or DEADLINE_EXCEEDED — with the same key, so a retry
 // across a server restart still applies the change once. Every error that reaches a buyer is counted by RPC and code.
-import { Code, checkout, createTicketingClient, toTicketingError, type TicketingClient } from "@ticketing/sdk";
+import { Code, checkout, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { mintToken, sleep } from "../bench/onsale-infra.js";
+import { serviceClient } from "../platform/clients.js";
 
 /** A call still unanswered after this long is counted as hung (and the suite fails): no RPC should take that. */
 const HUNG_MS = 60_000;
 /** How long a buyer keeps trying an action that failed with UNAVAILABLE or DEADLINE_EXCEEDED before giving up. */
 const PATIENCE_MS = 20_000;
 const RETRYABLE = new Set([Code.Unavailable, Code.DeadlineExceeded]);
+/** One attempt's deadline: the SDK's default. */
+const CALL_TIMEOUT_MS = 10_000;
 
 export type Rpc = "AddToCart" | "GetUserCart" | "UpdateCart" | "PlaceOrder" | "MarkOrderAsPaid" | "CancelOrder";
 
 export interface LoadOptions {
-  checkoutUrl: string;
+  /** Checkout's address, or its replicas' (each buyer's calls then take them in turn, skipping one that is down). */
+  checkoutUrl: string | readonly string[];
   secret: string;
   ticketIds: readonly string[];
   buyers: number;
@@ -53,16 +57,14 @@ export class Load {
   }
 
   async start(): Promise<void> {
-    const admin = createTicketingClient({
-      baseUrl: this.options.checkoutUrl,
-      token: await mintToken(this.options.secret, "faults-payments", "admin"),
-      protocol: "grpc",
-    });
+    const urls = typeof this.options.checkoutUrl === "string" ? [this.options.checkoutUrl] : this.options.checkoutUrl;
+    const adminToken = await mintToken(this.options.secret, "faults-payments", "admin");
+    const admin = serviceClient(() => urls, async () => adminToken, CALL_TIMEOUT_MS);
     const tokens = await Promise.all(
       Array.from({ length: this.options.buyers }, (_, i) => mintToken(this.options.secret, `${this.options.label}-buyer-${i}`, "customer")),
     );
     this.#buyers = tokens.map((token, i) => {
-      const client = createTicketingClient({ baseUrl: this.options.checkoutUrl, token, protocol: "grpc" });
+      const client = serviceClient(() => urls, async () => token, CALL_TIMEOUT_MS);
       return this.#buyer(i, client, admin);
     });
   }

@@ -121,4 +121,47 @@ describe("serviceClient", () => {
       await Promise.all(replicas.map((r) => r.close(100)));
     }
   });
+
+  it("passes over a replica whose connection failed, and calls it again once it is back", async () => {
+    const logger = pino({ level: "silent" });
+    const serve = (name: string, port = 0) =>
+      startRpcServer("127.0.0.1", port, {
+        routes: (router) => router.service(event.EventService, { getEvent: () => ({ event: { id: name } }) }),
+        interceptors,
+        health: new HealthState([]),
+        logger,
+      });
+    const alive = await serve("alive");
+    let dying = await serve("dying");
+    const deadPort = dying.port;
+    try {
+      const urls = [alive.url, dying.url];
+      const client = serviceClient(() => urls, () => tokens.mint({ sub: "checkout", role: "service" }), 5000);
+      expect((await client.events.getEvent({})).event?.id).toBe("alive");
+      expect((await client.events.getEvent({})).event?.id).toBe("dying");
+      await dying.close(0);
+      // The first call that reaches the dead replica fails (connection refused); the ones after it go elsewhere.
+      const results: (string | undefined)[] = [];
+      for (let i = 0; i < 8; i++) {
+        results.push(
+          await client.events.getEvent({}).then(
+            (r) => r.event?.id,
+            (err: unknown) => toTicketingError(err).codeName,
+          ),
+        );
+      }
+      const failed = results.indexOf("UNAVAILABLE");
+      expect(failed).toBeGreaterThanOrEqual(0);
+      expect(failed).toBeLessThanOrEqual(1);
+      expect(results.filter((_, i) => i !== failed)).toEqual(Array(7).fill("alive"));
+      // Back on the same port: after the pause it is called again.
+      dying = await serve("back", deadPort);
+      await new Promise((r) => setTimeout(r, 3_100));
+      const after = new Set<string | undefined>();
+      for (let i = 0; i < 4; i++) after.add((await client.events.getEvent({})).event?.id);
+      expect(after).toEqual(new Set(["alive", "back"]));
+    } finally {
+      await Promise.all([alive.close(100), dying.close(100)]);
+    }
+  });
 });

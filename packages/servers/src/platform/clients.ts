@@ -40,15 +40,19 @@ function lazy(current: () => TicketingClient): TicketingClient {
   };
 }
 
-/** How long a replica whose connection failed is passed over before it is tried again. */
+/**
+ * How long a replica whose connection failed is passed over before one call tries it again; doubled after each
+ * failed try (a replica that is gone for good costs one failed call a minute), back to nothing once it answers.
+ */
 const REPLICA_DOWN_MS = 3_000;
+const REPLICA_DOWN_MAX_MS = 60_000;
 
 /**
  * SDK clients one service uses to call another, with the service's own token and a deadline on every call. The
  * same generated clients serve every mode: separate processes, or all in one process over loopback. Given several
  * base URLs (replicas), each call takes the next one in turn, over one client (and its connections) per URL; a
- * replica whose connection just failed (it died, or is restarting) is passed over for a few seconds, so the calls
- * after the first go to the replicas that answer.
+ * replica whose connection just failed (it died, or is restarting) is passed over for a while, so the calls after
+ * the first go to the replicas that answer.
  */
 export function serviceClient(
   baseUrls: () => string | readonly string[],
@@ -66,12 +70,19 @@ export function serviceClient(
     if (listKey !== key) {
       key = listKey;
       replicas = list.map((baseUrl) => {
-        const replica = { client: undefined as unknown as TicketingClient, downUntil: 0 };
+        const replica = { client: undefined as unknown as TicketingClient, downUntil: 0, failures: 0 };
         const watch: Interceptor = (next) => async (req) => {
           try {
-            return await next(req);
+            const res = await next(req);
+            replica.failures = 0;
+            return res;
           } catch (err) {
-            if (isConnectionFailure(err)) replica.downUntil = Date.now() + REPLICA_DOWN_MS;
+            const now = Date.now();
+            // The SDK's retries of one call land here too: only a try after the pause counts as another failure.
+            if (isConnectionFailure(err) && replica.downUntil <= now) {
+              replica.downUntil = now + Math.min(REPLICA_DOWN_MS * 2 ** replica.failures, REPLICA_DOWN_MAX_MS);
+              replica.failures++;
+            } else if (!isConnectionFailure(err)) replica.failures = 0;
             throw err;
           }
         };

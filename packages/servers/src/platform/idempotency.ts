@@ -5,12 +5,12 @@
 // docs/adr/0006-hostile-input.md.
 import { toBinary, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { sql, type Kysely } from "kysely";
 import { createHash } from "node:crypto";
 import { callerKey } from "./auth.js";
 import type { Em } from "./db.js";
-import { invalid } from "./errors.js";
+import { DomainError, invalid, type ErrorKind } from "./errors.js";
 
 /** Longest idempotency key accepted, in characters. */
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -64,7 +64,8 @@ const reused = () =>
 
 /**
  * Binds each idempotency key to its request's hash in the service's `request_key` table, before the handler runs;
- * refuses the key with another request. Runs after authentication (keys are per caller) and the text check.
+ * refuses the key with another request. A key whose first request is refused outright (invalid, not found, not
+ * allowed) is freed again. Runs after authentication (keys are per caller) and the text check.
  * `stores` maps a service's type name to where its keys are kept; services not in it are not checked.
  */
 export function idempotencyInterceptor(stores: ReadonlyMap<string, KeyStore>): Interceptor {
@@ -82,11 +83,25 @@ export function idempotencyInterceptor(stores: ReadonlyMap<string, KeyStore>): I
     const db = store.em.getKysely() as unknown as Kysely<unknown>;
     const table = sql.table(`${store.schema}.request_key`);
     const method = req.method.name;
-    const { rows } = await sql<{ request_hash: string }>`
+    const { rows } = await sql<{ request_hash: string; fresh: boolean }>`
       insert into ${table} as k (caller, method, key, request_hash) values (${caller}, ${method}, ${key}, ${hash})
       on conflict (caller, method, key) do update set request_hash = k.request_hash
-      returning k.request_hash`.execute(db);
+      returning k.request_hash, (k.xmax = 0) as fresh`.execute(db);
     if (rows[0]?.request_hash !== hash) throw reused();
-    return next(req);
+    try {
+      return await next(req);
+    } catch (err) {
+      // A request refused outright did nothing: its key stays free, so that a rejected request changes nothing.
+      if (rows[0]?.fresh && isRefusal(err)) {
+        await sql`delete from ${table} where caller = ${caller} and method = ${method} and key = ${key}`.execute(db).catch(() => undefined);
+      }
+      throw err;
+    }
   };
 }
+
+const REFUSALS: ReadonlySet<ErrorKind> = new Set(["InvalidArgument", "NotFound", "PermissionDenied", "Unauthenticated"]);
+const REFUSAL_CODES: ReadonlySet<Code> = new Set([Code.InvalidArgument, Code.NotFound, Code.PermissionDenied, Code.Unauthenticated]);
+
+const isRefusal = (err: unknown) =>
+  (err instanceof DomainError && REFUSALS.has(err.kind)) || (err instanceof ConnectError && REFUSAL_CODES.has(err.code));

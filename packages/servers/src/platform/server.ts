@@ -92,6 +92,26 @@ function servePost(req: http.IncomingMessage | http2.Http2ServerRequest, res: ht
  * every other request is connect's, as is any stream the fast path declines, after request-limits.ts has checked
  * its size, encoding and framing.
  */
+/**
+ * A body refused before its end (too large) is still arriving when the answer goes out. Over HTTP/1.1 the answer
+ * then closes the connection (a client would otherwise send its next request behind the rest of the refused body);
+ * over HTTP/2 the stream is closed once answered, as the gRPC fast path does.
+ */
+function closeIfUnread(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void {
+  if ("stream" in req) {
+    res.once("finish", () => {
+      if (!req.complete && !req.stream.closed) req.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+    return;
+  }
+  const plain = res as http.ServerResponse;
+  const writeHead = plain.writeHead.bind(plain) as (...args: unknown[]) => http.ServerResponse;
+  plain.writeHead = ((...args: unknown[]) => {
+    if (!req.complete) plain.shouldKeepAlive = false;
+    return writeHead(...args);
+  }) as typeof plain.writeHead;
+}
+
 export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const unary = new UnaryMethods(options.interceptors);
@@ -112,6 +132,7 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
       res.end();
       return;
     }
+    closeIfUnread(req, res);
     target(universalRequestFromNodeRequest(req, res, undefined, undefined))
       .then((answer) => universalResponseToNodeResponse(answer, res))
       .catch((err: unknown) => {
