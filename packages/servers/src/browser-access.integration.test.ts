@@ -1,7 +1,7 @@
 import { createTicketingClient } from "@ticketing/sdk";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, RUNNABLE, type Platform } from "./platform/app.js";
+import { startPlatform, RUNNABLE, type Platform } from "./app.js";
 import { loadConfig } from "./platform/config.js";
 
 // What a storefront in a browser meets, over real HTTP on the embedded platform: CORS for the configured origin only

@@ -1,5 +1,6 @@
 import { defineEntity, p } from "@mikro-orm/core";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import { requestKeyEntities } from "../platform/request-key-entities.js";
 
 const PaymentIntentSchema = defineEntity({
   name: "PaymentIntent",
@@ -36,4 +37,4 @@ const WebhookEventSchema = defineEntity({
 class WebhookEvent extends WebhookEventSchema.class {}
 WebhookEventSchema.setClass(WebhookEvent);
 
-export const paymentEntities = [PaymentIntentSchema, WebhookEventSchema, ...outboxEntities];
+export const paymentEntities = [PaymentIntentSchema, WebhookEventSchema, ...outboxEntities, ...requestKeyEntities];

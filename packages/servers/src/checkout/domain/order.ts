@@ -19,6 +19,22 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   REFUNDED: [],
 };
 
+/** The states an order can reach `to` from, read off the transition table: the compare-and-set's condition. */
+export function fromStates(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(TRANSITIONS) as OrderStatus[]).filter((from) => TRANSITIONS[from].includes(to));
+}
+
+/** What an order's move publishes, by the state it moved to. */
+export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED" | "REFUNDED";
+export const EVENT_OF: Readonly<Record<Exclude<OrderStatus, "PLACING">, OrderEventType>> = {
+  PENDING_PAYMENT: "PLACED",
+  PAID: "PAID",
+  CANCELLED: "CANCELLED",
+  EXPIRED: "EXPIRED",
+  FAILED: "FAILED",
+  REFUNDED: "REFUNDED",
+};
+
 export interface OrderLine {
   ticketId: string;
   eventId: string;
