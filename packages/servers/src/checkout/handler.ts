@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkout as pb } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { callerOf } from "../platform/auth.js";
@@ -17,6 +17,7 @@ const STATUS_TO_PB: Record<OrderStatus, pb.OrderStatus> = {
   CANCELLED: pb.OrderStatus.CANCELLED,
   EXPIRED: pb.OrderStatus.EXPIRED,
   FAILED: pb.OrderStatus.FAILED,
+  REFUNDED: pb.OrderStatus.REFUNDED,
 };
 const STATUS_FROM_PB = new Map(Object.entries(STATUS_TO_PB).map(([k, v]) => [v, k as OrderStatus]));
 
@@ -119,6 +120,16 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       return { order: orderToPb(order) };
     },
 
+    async markOrderAsRefunded(req, ctx) {
+      new Validator()
+        .uuid("order_id", req.orderId)
+        .text("refund_reference", req.refundReference, 1, 200)
+        .text("reason", req.reason, 0, 500)
+        .check();
+      const order = await service.markRefunded(callerOf(ctx), req.orderId.toLowerCase(), req.refundReference.trim(), req.reason.trim());
+      return { order: orderToPb(order) };
+    },
+
     async cancelOrder(req, ctx) {
       new Validator().uuid("order_id", req.orderId).text("reason", req.reason, 0, 500).check();
       return { order: orderToPb(await service.cancel(callerOf(ctx), req.orderId.toLowerCase(), req.reason.trim())) };
@@ -129,8 +140,12 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       for await (const order of service.watch(callerOf(ctx), req.orderId.toLowerCase(), ctx.signal)) {
         yield { order: orderToPb(order) };
       }
-      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so.
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so. A client
+      // that went away (a browser leaving the page) aborts with a plain AbortError: that is CANCELED, not a bug.
+      if (ctx.signal.aborted) {
+        const reason: unknown = ctx.signal.reason;
+        throw reason instanceof ConnectError ? reason : new ConnectError("the client cancelled the watch", Code.Canceled);
+      }
     },
   };
 }
