@@ -13,6 +13,7 @@ const TYPES = {
   CANCELLED: pb.OrderEventType.CANCELLED,
   EXPIRED: pb.OrderEventType.EXPIRED,
   FAILED: pb.OrderEventType.FAILED,
+  REFUNDED: pb.OrderEventType.REFUNDED,
 } as const;
 
 /** Order events as protobuf OrderEvent messages in the checkout schema's outbox. */

@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkout as pb } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { callerOf } from "../platform/auth.js";
@@ -7,6 +7,7 @@ import { Validator } from "../platform/validate.js";
 import { MAX_LINE_QUANTITY, type CheckoutService } from "./service.js";
 import { STATUS_FROM_PB, cartToPb, orderToPb } from "./mapping.js";
 
+/** Translates CheckoutService RPCs to use cases: validation and proto ↔ domain, nothing else. */
 export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb.CheckoutService> {
   return {
     async getOrder(req, ctx) {
@@ -64,6 +65,16 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       return { order: orderToPb(order) };
     },
 
+    async markOrderAsRefunded(req, ctx) {
+      new Validator()
+        .uuid("order_id", req.orderId)
+        .text("refund_reference", req.refundReference, 1, 200)
+        .text("reason", req.reason, 0, 500)
+        .check();
+      const order = await service.markRefunded(callerOf(ctx), req.orderId.toLowerCase(), req.refundReference.trim(), req.reason.trim());
+      return { order: orderToPb(order) };
+    },
+
     async cancelOrder(req, ctx) {
       new Validator().uuid("order_id", req.orderId).text("reason", req.reason, 0, 500).check();
       return { order: orderToPb(await service.cancel(callerOf(ctx), req.orderId.toLowerCase(), req.reason.trim())) };
@@ -74,8 +85,12 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       for await (const order of service.watch(callerOf(ctx), req.orderId.toLowerCase(), ctx.signal)) {
         yield { order: orderToPb(order) };
       }
-      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so.
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so. A client
+      // that went away (a browser leaving the page) aborts with a plain AbortError: that is CANCELED, not a bug.
+      if (ctx.signal.aborted) {
+        const reason: unknown = ctx.signal.reason;
+        throw reason instanceof ConnectError ? reason : new ConnectError("the client cancelled the watch", Code.Canceled);
+      }
     },
   };
 }

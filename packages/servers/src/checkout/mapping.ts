@@ -13,6 +13,7 @@ const STATUS_TO_PB: Record<OrderStatus, pb.OrderStatus> = {
   CANCELLED: pb.OrderStatus.CANCELLED,
   EXPIRED: pb.OrderStatus.EXPIRED,
   FAILED: pb.OrderStatus.FAILED,
+  REFUNDED: pb.OrderStatus.REFUNDED,
 };
 export const STATUS_FROM_PB = new Map(Object.entries(STATUS_TO_PB).map(([k, v]) => [v, k as OrderStatus]));
 
