@@ -4,6 +4,8 @@
 #   scripts/postgres.sh start|stop|status|url
 # Idempotent: starting a running cluster or creating an existing role or database is fine.
 set -euo pipefail
+# runuser and the cluster tools live in sbin, which a minimal PATH (cron, env -i) leaves out.
+PATH="$PATH:/usr/sbin:/sbin"
 
 PG_VERSION=${TICKETING_PG_VERSION:-15}
 PG_CLUSTER=${TICKETING_PG_CLUSTER:-main}

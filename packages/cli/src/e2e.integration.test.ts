@@ -60,10 +60,11 @@ describe("ticketctl e2e with the built binaries", () => {
     await startServer({ XDG_CONFIG_HOME: home });
     const res = await runTicketctl(["--json", "e2e"], { XDG_CONFIG_HOME: home });
     const report = JSON.parse(res.out);
-    expect(report.steps.filter((s: { ok: boolean }) => !s.ok)).toEqual([]);
+    const failed = report.steps.filter((s: { ok: boolean }) => !s.ok);
+    expect(failed, JSON.stringify(failed)).toEqual([]);
     expect(res.code).toBe(0);
     expect(report.steps.map((s: { name: string }) => s.name)).toEqual(
-      expect.arrayContaining(["buy as a customer and pay", "a short-TTL hold expires", "a notification arrives for the paid order"]),
+      expect.arrayContaining(["buy as a customer and pay", "a short-TTL hold expires", "a notification arrives for the paid order", "the paid order's ticket checks in once"]),
     );
     const version = await runTicketctl(["--version"], { XDG_CONFIG_HOME: home });
     expect(version.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);

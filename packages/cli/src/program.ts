@@ -7,6 +7,7 @@ import { context } from "./commands/context/index.js";
 import * as e2e from "./commands/e2e.js";
 import { event } from "./commands/event/index.js";
 import { load } from "./commands/load/index.js";
+import { checkin } from "./commands/checkin/index.js";
 import { notification } from "./commands/notification/index.js";
 import { order } from "./commands/order/index.js";
 import { examples, type Noun } from "./commands/shared.js";
@@ -40,7 +41,7 @@ export function buildProgram(deps: Deps): Command {
         "Exit codes: 0 ok, 1 error, 2 usage, 4 not authenticated / not allowed, 130 interrupted.\n",
     );
 
-  const nouns: Noun[] = [event, ticket, stock, cart, order, booking, notification, context, load];
+  const nouns: Noun[] = [event, ticket, stock, cart, order, booking, notification, checkin, context, load];
   for (const noun of nouns) {
     const parent = program.command(noun.name).description(noun.description);
     for (const verb of noun.verbs) verb.register(parent, deps);

@@ -1,5 +1,6 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { bearerTokenInterceptor, type TokenSource } from "./auth.js";
+import { AdmissionService } from "./gen/ticketing/admission/v1/admission_pb.js";
 import { BookingService } from "./gen/ticketing/booking/v1/booking_pb.js";
 import { CheckoutService } from "./gen/ticketing/checkout/v1/checkout_pb.js";
 import { EventService } from "./gen/ticketing/event/v1/event_pb.js";
@@ -38,7 +39,7 @@ export interface TicketingClientOptions {
   transport?: (init: { interceptors: Interceptor[]; timeoutMs: number }) => Transport;
 }
 
-/** Typed clients for the four v1 services, sharing one transport. */
+/** Typed clients for the v1 services, sharing one transport. */
 export interface TicketingClient {
   /** ticketing.event.v1.EventService: events and ticket types. */
   events: Client<typeof EventService>;
@@ -48,6 +49,8 @@ export interface TicketingClient {
   checkout: Client<typeof CheckoutService>;
   /** ticketing.notification.v1.NotificationService: buyer notifications. */
   notifications: Client<typeof NotificationService>;
+  /** ticketing.admission.v1.AdmissionService: issued tickets, their codes and check-in at the door. */
+  admission: Client<typeof AdmissionService>;
   /** The transport the clients use, to build clients of other services (health, reflection). */
   transport: Transport;
 }
@@ -68,13 +71,14 @@ function sdkInterceptors(options: TicketingClientOptions): Interceptor[] {
   return interceptors;
 }
 
-/** Builds the four service clients over one transport. */
+/** Builds the service clients over one transport. */
 export function clientsFor(transport: Transport): TicketingClient {
   return {
     events: createClient(EventService, transport),
     bookings: createClient(BookingService, transport),
     checkout: createClient(CheckoutService, transport),
     notifications: createClient(NotificationService, transport),
+    admission: createClient(AdmissionService, transport),
     transport,
   };
 }

@@ -21,3 +21,12 @@ export {
 export { idempotencyKeyInterceptor } from "./idempotency.js";
 export { retryInterceptor, type RetryOptions } from "./retry.js";
 export * from "./services.js";
+export {
+  decodeTicketCode,
+  verifyTicketCode,
+  type DecodedTicketCode,
+  type TicketCodeFacts,
+  type TicketCodeRefusal,
+  type TicketCodeVerdict,
+  type TicketVerificationKey,
+} from "./ticket-code.js";

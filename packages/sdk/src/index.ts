@@ -13,7 +13,7 @@ import { buildClient, type Protocol, type TicketingClient, type TicketingClientO
 export * from "./common.js";
 
 /**
- * Creates typed clients for the four services.
+ * Creates typed clients for the services.
  *
  * @example
  * const client = createTicketingClient({ baseUrl: "http://127.0.0.1:50600", token: process.env.TICKETING_TOKEN });

@@ -7,3 +7,4 @@ export * as event from "./protos/event.js";
 export * as booking from "./protos/booking.js";
 export * as checkout from "./protos/checkout.js";
 export * as notification from "./protos/notification.js";
+export * as admission from "./protos/admission.js";

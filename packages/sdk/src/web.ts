@@ -8,7 +8,7 @@ import { buildClient, type Protocol, type TicketingClient, type TicketingClientO
 export * from "./common.js";
 
 /**
- * Creates typed clients for the four services from a browser. Protocol "connect" (default) or "grpc-web";
+ * Creates typed clients for the services from a browser. Protocol "connect" (default) or "grpc-web";
  * plain gRPC needs HTTP trailers, which browsers do not expose.
  */
 export function createTicketingClient(options: TicketingClientOptions): TicketingClient {

@@ -148,6 +148,79 @@ describe("CreateEvent", () => {
   });
 });
 
+describe("idempotency keys", () => {
+  it("the same key with another request is INVALID_ARGUMENT on every mutation, and changes nothing; the same request is a retry", async () => {
+    const { eventId, ticketIds } = await createEventWith(t.admin, 50, { types: 2 });
+    const [a, b] = ticketIds as [string, string];
+    const ria = t.customer("ria");
+    const key = () => `k-${randomUUID()}`;
+    const refused = async (call: () => Promise<unknown>) => {
+      const err = await failure(call());
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(violated(err)).toEqual(["idempotency_key"]);
+    };
+
+    const add = key();
+    await ria.checkout.addToCart({ idempotencyKey: add, ticketId: a, quantity: 2 });
+    await ria.checkout.addToCart({ idempotencyKey: add, ticketId: a, quantity: 2 });
+    await refused(() => ria.checkout.addToCart({ idempotencyKey: add, ticketId: a, quantity: 3 }));
+    await refused(() => ria.checkout.addToCart({ idempotencyKey: add, ticketId: b, quantity: 2 }));
+    const update = key();
+    await ria.checkout.updateCart({ idempotencyKey: update, ticketId: a, quantity: 4 });
+    await refused(() => ria.checkout.updateCart({ idempotencyKey: update, ticketId: a, quantity: 1 }));
+    expect((await ria.checkout.getUserCart({})).cart?.items.map((i) => [i.ticketId, i.quantity])).toEqual([[a, 4]]);
+    // Keys are per caller: another customer's request under the same key is no reuse.
+    await t.customer("sol").checkout.addToCart({ idempotencyKey: add, ticketId: b, quantity: 1 });
+
+    const { order } = await ria.checkout.placeOrder({});
+    const cancel = key();
+    await refused(async () => {
+      await ria.checkout.cancelOrder({ idempotencyKey: cancel, orderId: order!.id, reason: "changed my mind" }).catch(() => undefined);
+      return ria.checkout.cancelOrder({ idempotencyKey: cancel, orderId: order!.id, reason: "another reason" });
+    });
+    const { ticketIds: more } = await createEventWith(t.admin, 10);
+    await ria.checkout.addToCart({ ticketId: more[0]!, quantity: 1 });
+    const { order: second } = await ria.checkout.placeOrder({});
+    const pay = key();
+    await t.admin.checkout.markOrderAsPaid({ idempotencyKey: pay, orderId: second!.id, paymentReference: "psp-1" });
+    await t.admin.checkout.markOrderAsPaid({ idempotencyKey: pay, orderId: second!.id, paymentReference: "psp-1" });
+    await refused(() => t.admin.checkout.markOrderAsPaid({ idempotencyKey: pay, orderId: second!.id, paymentReference: "psp-2" }));
+    await refused(() => t.admin.checkout.markOrderAsPaid({ idempotencyKey: pay, orderId: order!.id, paymentReference: "psp-1" }));
+    expect((await ria.checkout.getOrder({ orderId: order!.id })).order?.status).toBe(checkout.OrderStatus.CANCELLED);
+    expect((await ria.checkout.getOrder({ orderId: second!.id })).order?.paymentReference).toBe("psp-1");
+
+    const stockKey = key();
+    const ticketId = randomUUID();
+    await t.admin.bookings.createStock({ idempotencyKey: stockKey, ticketId, eventId, total: 5 });
+    await refused(() => t.admin.bookings.createStock({ idempotencyKey: stockKey, ticketId, eventId, total: 6 }));
+    const holdKey = key();
+    const orderId = randomUUID();
+    await t.admin.bookings.createBooking({ idempotencyKey: holdKey, orderId, items: [{ ticketId, quantity: 1 }] });
+    await refused(() => t.admin.bookings.createBooking({ idempotencyKey: holdKey, orderId, items: [{ ticketId, quantity: 2 }] }));
+    expect(await stockOf(ticketId)).toMatchObject({ total: 5, held: 1 });
+    const confirmKey = key();
+    await t.admin.bookings.confirmBookings({ idempotencyKey: confirmKey, orderId, paymentReference: "r1" });
+    await refused(() => t.admin.bookings.confirmBookings({ idempotencyKey: confirmKey, orderId, paymentReference: "r2" }));
+    const releaseKey = key();
+    await t.admin.bookings.deleteOrderBookings({ idempotencyKey: releaseKey, orderId });
+    await refused(() => t.admin.bookings.deleteOrderBookings({ idempotencyKey: releaseKey, orderId: randomUUID() }));
+    const expireKey = key();
+    await t.admin.bookings.expireBookings({ idempotencyKey: expireKey, allDue: true });
+    await refused(() => t.admin.bookings.expireBookings({ idempotencyKey: expireKey, bookingIds: [randomUUID()] }));
+    const deleteKey = key();
+    const spare = randomUUID();
+    await t.admin.bookings.createStock({ ticketId: spare, eventId, total: 1 });
+    await t.admin.bookings.deleteStock({ idempotencyKey: deleteKey, ticketId: spare });
+    await refused(() => t.admin.bookings.deleteStock({ idempotencyKey: deleteKey, ticketId }));
+    // A request refused outright leaves its key free: the same key then serves a valid request.
+    const freed = key();
+    await failure(t.admin.bookings.deleteStock({ idempotencyKey: freed, ticketId: randomUUID() }));
+    await failure(ria.checkout.addToCart({ idempotencyKey: freed, ticketId: a, quantity: 0 }));
+    await ria.checkout.addToCart({ idempotencyKey: freed, ticketId: a, quantity: 1 });
+    expect(await stockOf(ticketId)).toMatchObject({ total: 5, sold: 1 });
+  });
+});
+
 describe("ExpireBookings (seed: it ignored its ids and expired every hold)", () => {
   it("expires only the ids it is given, and an empty request expires nothing", async () => {
     const { ticketIds } = await createEventWith(t.admin, 20);

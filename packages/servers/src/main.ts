@@ -31,7 +31,8 @@ program
   .description("apply the pending migrations of the given services (default: all) to TICKETING_DATABASE_URL")
   .argument("[services...]", `any of ${RUNNABLE.join(", ")}`)
   .action(async (names: string[]) => {
-    const config = loadConfig();
+    // Migrations verify no token: a migration job (Compose, the Helm hook) is given the database URL alone.
+    const config = loadConfig(process.env, { jwtSecretRequired: false });
     const logger = createLogger(config.logLevel);
     const selected = (names.length > 0 ? names : RUNNABLE) as RunnableService[];
     for (const name of selected) {

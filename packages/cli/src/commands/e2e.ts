@@ -1,5 +1,5 @@
 import { createClient } from "@connectrpc/connect";
-import { Code, ConnectError, booking, checkout, codeName, notification, type TicketingClient } from "@ticketing/sdk";
+import { Code, ConnectError, admission, booking, checkout, codeName, notification, type TicketingClient } from "@ticketing/sdk";
 import { reflection } from "@ticketing/sdk/grpc";
 import type { Command } from "commander";
 import { randomUUID } from "node:crypto";
@@ -62,7 +62,7 @@ async function runE2e(
     return clientFor(token);
   };
   const results: StepResult[] = [];
-  const state: { ticketId?: string; soldOutTicket?: string; eventId?: string; paidOrder?: string; services: string[]; leftovers: { client: TicketingClient; orderId: string }[] } = {
+  const state: { ticketId?: string; soldOutTicket?: string; eventId?: string; paidOrder?: string; paidBuyer?: TicketingClient; services: string[]; leftovers: { client: TicketingClient; orderId: string }[] } = {
     services: [],
     leftovers: [],
   };
@@ -123,6 +123,7 @@ async function runE2e(
       const s = await stockOf();
       check(s.sold === 2 && s.held === 0, `stock after payment: held ${s.held}, sold ${s.sold}`);
       state.paidOrder = order.id;
+      state.paidBuyer = c;
       return `order ${order.id} paid, 2 sold`;
     });
     await step("cancel an order and see the stock restored", async () => {
@@ -179,6 +180,26 @@ async function runE2e(
         "the PAID notification",
       );
       return `"${n.subject}" via ${notification.NotificationChannel[n.channel]}`;
+    });
+  }
+  if (state.services.includes("ticketing.admission.v1.AdmissionService") && state.paidOrder) {
+    const orderId = state.paidOrder;
+    const c = state.paidBuyer ?? admin;
+    await step("the paid order's ticket checks in once", async () => {
+      const tickets = await until(
+        async () => {
+          const { tickets } = await c.admission.listTickets({ orderId });
+          return tickets.length === 2 ? tickets : undefined;
+        },
+        Number(opts.notificationTimeout) * 1000,
+        "the order's 2 tickets",
+      );
+      const { code } = await c.admission.getTicketCode({ ticketId: tickets[0]!.id });
+      const first = await admin.admission.checkIn({ code, gate: "e2e" });
+      check(first.result === admission.CheckInResult.ADMITTED, `first scan: ${first.message}`);
+      const second = await admin.admission.checkIn({ code, gate: "e2e" });
+      check(second.result === admission.CheckInResult.ALREADY_CHECKED_IN, `second scan: ${second.message}`);
+      return `${code.length}-character code admitted, second scan refused`;
     });
   }
   await step("clean up what the API allows", async () => {

@@ -72,7 +72,7 @@ export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.B
       let ttlSeconds: number | undefined;
       if (req.ttl) {
         ttlSeconds = Number(req.ttl.seconds) + req.ttl.nanos / 1e9;
-        if (!(ttlSeconds >= MIN_TTL_SECONDS && ttlSeconds <= MAX_TTL_SECONDS)) {
+        if (v.duration("ttl", req.ttl) && !(ttlSeconds >= MIN_TTL_SECONDS && ttlSeconds <= MAX_TTL_SECONDS)) {
           v.fail("ttl", `must be from ${MIN_TTL_SECONDS} s to ${MAX_TTL_SECONDS} s`);
         }
       }

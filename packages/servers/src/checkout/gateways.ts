@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { booking, type TicketingClient } from "@ticketing/sdk";
 import { fromRemote } from "../platform/clients.js";
 import type { Catalogue, HoldStatus, Holds } from "./service.js";
@@ -56,7 +57,7 @@ export function bookingHolds(client: TicketingClient, ttlSeconds?: number): Hold
       }),
     confirm: (orderId, paymentReference) =>
       call(async () => {
-        const { bookings } = await client.bookings.confirmBookings({ orderId, paymentReference, idempotencyKey: `confirm-${orderId}` });
+        const { bookings } = await client.bookings.confirmBookings({ orderId, paymentReference, idempotencyKey: confirmKey(orderId, paymentReference) });
         return { paymentReference: bookings[0]?.paymentReference ?? "" };
       }),
     release: (orderId) =>
@@ -69,3 +70,7 @@ export function bookingHolds(client: TicketingClient, ttlSeconds?: number): Hold
       }),
   };
 }
+
+/** One key per order and payment: a payment retried is the same request, another payment of the order is another. */
+const confirmKey = (orderId: string, paymentReference: string) =>
+  `confirm-${orderId}-${createHash("sha256").update(paymentReference).digest("base64url").slice(0, 22)}`;

@@ -5,6 +5,7 @@ import { Migration20261124000000_initial } from "./migrations/Migration202611240
 import { Migration20261125000000_one_round_trip_carts } from "./migrations/Migration20261125000000_one_round_trip_carts.js";
 import { Migration20261125030000_place_from_cart } from "./migrations/Migration20261125030000_place_from_cart.js";
 import { Migration20261125040000_outbox_event_id_not_indexed } from "./migrations/Migration20261125040000_outbox_event_id_not_indexed.js";
+import { Migration20261126000000_request_keys } from "./migrations/Migration20261126000000_request_keys.js";
 
 /** The checkout service's schema, entities and migrations, in order. */
 export const checkoutSchema: ServiceSchema = {
@@ -15,6 +16,7 @@ export const checkoutSchema: ServiceSchema = {
     { name: "Migration20261125000000_one_round_trip_carts", class: Migration20261125000000_one_round_trip_carts },
     { name: "Migration20261125030000_place_from_cart", class: Migration20261125030000_place_from_cart },
     { name: "Migration20261125040000_outbox_event_id_not_indexed", class: Migration20261125040000_outbox_event_id_not_indexed },
+    { name: "Migration20261126000000_request_keys", class: Migration20261126000000_request_keys },
     { name: OUTBOX_TRACE_CONTEXT, class: outboxTraceContextMigration("checkout") },
   ],
 };

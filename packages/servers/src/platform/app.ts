@@ -1,17 +1,18 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
+import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { admissionModule, admissionSchema, type AdmissionModule } from "../admission/index.js";
 import { bookingSchema } from "../booking/index.js";
 import { outboxBookingEvents } from "../booking/events.js";
 import { bookingRoutes } from "../booking/routes.js";
 import { startExpiryScheduler } from "../booking/scheduler.js";
 import { BookingService } from "../booking/service.js";
 import { checkoutSchema } from "../checkout/index.js";
-import { CHECKOUT_GROUP, consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
+import { consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
 import { bookingHolds, eventCatalogue } from "../checkout/gateways.js";
 import { checkoutRoutes } from "../checkout/routes.js";
 import { CheckoutService } from "../checkout/service.js";
@@ -20,7 +21,7 @@ import { bookingStock } from "../event/gateways.js";
 import { eventRoutes } from "../event/routes.js";
 import { EventService } from "../event/service.js";
 import { emailChannel, logChannel, webhookChannel, type Channel } from "../notification/channels.js";
-import { consumeOrderEvents, NOTIFICATION_GROUP, orderEventJson } from "../notification/events.js";
+import { consumeOrderEvents, orderEventJson } from "../notification/events.js";
 import { notificationSchema } from "../notification/index.js";
 import { notificationRoutes } from "../notification/routes.js";
 import { NotificationService } from "../notification/service.js";
@@ -37,6 +38,8 @@ import type { Logger } from "./logger.js";
 import { OutboxRelay } from "./outbox.js";
 import { reflectionRoutes } from "./reflection.js";
 import { startRpcServer } from "./server.js";
+import { textInterceptor } from "./text.js";
+import { idempotencyInterceptor, type KeyStore } from "./idempotency.js";
 import { tracingEnabled } from "./trace-state.js";
 import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./tracing.js";
 
@@ -46,19 +49,21 @@ const RECONCILE_GRACE_MS = 15_000;
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification"];
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission"];
 
 export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   event: eventSchema,
   booking: bookingSchema,
   checkout: checkoutSchema,
   notification: notificationSchema,
+  admission: admissionSchema,
 };
 const DESCRIPTORS: Record<RunnableService, DescService> = {
   event: eventPb.EventService,
   booking: bookingPb.BookingService,
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
+  admission: admissionPb.AdmissionService,
 };
 
 /**
@@ -97,6 +102,7 @@ export interface Platform {
   readonly checkout?: CheckoutService;
   readonly event?: EventService;
   readonly notification?: NotificationService;
+  readonly admission?: AdmissionModule["service"];
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
   /** The process's Prometheus metrics (GET /metrics). */
@@ -175,6 +181,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       return serviceToken.value;
     };
     const routes: ((router: ConnectRouter) => void)[] = [];
+    const keyStores = new Map<string, KeyStore>();
+    for (const name of services) keyStores.set(DESCRIPTORS[name].typeName, { em: (orms[name] as Orm).em.fork(), schema: SCHEMAS[name].schema });
     // With tracing on, calls carry W3C trace context (traceparent) from client to server, in memory as over the network.
     const tracing = tracingEnabled();
     const serverInterceptors = [
@@ -182,6 +190,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       metricsInterceptor(metrics),
       observabilityInterceptor(logger),
       authInterceptor(tokens),
+      textInterceptor(),
+      idempotencyInterceptor(keyStores),
     ];
     const clientInterceptors = tracing ? [tracingClientInterceptor()] : [];
     const local = inProcessClient(() => routes, serverInterceptors, token, config.rpcTimeoutMs, clientInterceptors);
@@ -241,6 +251,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       started.notification = service;
       routes.push(notificationRoutes(service));
     }
+    let admission: AdmissionModule | undefined;
+    if (orms.admission) {
+      const relay = relayFor("admission");
+      admission = await admissionModule(orms.admission.em, config, () => relay.wake(), logger.child({ service: "admission" }));
+      routes.push(admission.routes);
+    }
 
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
@@ -251,6 +267,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         reflectionRoutes([...descriptors, ...grpcDescriptors()], ERROR_DETAILS.map((d) => d.file))(router);
       },
       interceptors: serverInterceptors,
+      maxRequestBytes: config.maxRequestBytes,
       health,
       logger,
       metrics,
@@ -302,15 +319,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (started.checkout) {
       const subscription = await consumeBookingEvents(consumerBus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
       subscriptions.push(subscription);
-      watchLag(metrics, CHECKOUT_GROUP, subscription);
+      watchLag(metrics, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
       const subscription = await consumeOrderEvents(consumerBus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
       subscriptions.push(subscription);
-      watchLag(metrics, NOTIFICATION_GROUP, subscription);
+      watchLag(metrics, subscription);
       notifications.start();
       cleanup.push(() => notifications.stop());
+    }
+    if (admission) {
+      const subscription = await admission.consume(consumerBus, dependency(admissionPb.AdmissionService, "order-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, subscription);
     }
     cleanup.push(async () => {
       for (const s of subscriptions) await s.close();
@@ -328,6 +350,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       relays,
       metrics,
       ...started,
+      ...(admission ? { admission: admission.service } : {}),
       close,
     };
   } catch (err) {
@@ -355,9 +378,9 @@ async function embeddedSecret(dataDir: string | undefined): Promise<string> {
   return secret;
 }
 
-function watchLag(metrics: Metrics, group: string, subscription: Subscription): void {
+function watchLag(metrics: Metrics, subscription: Subscription): void {
   const lag = subscription.lag?.bind(subscription);
-  if (lag) metrics.watchConsumer({ group, lag });
+  if (lag && subscription.group) metrics.watchConsumer({ group: subscription.group, lag });
 }
 
 function channelFor(config: Config, logger: Logger): Channel {

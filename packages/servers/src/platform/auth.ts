@@ -1,9 +1,10 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { DomainError } from "./errors.js";
+import { isText } from "./text.js";
 
-export type Role = "admin" | "customer" | "service";
-export const ROLES: readonly Role[] = ["admin", "customer", "service"];
+export type Role = "admin" | "customer" | "service" | "gate";
+export const ROLES: readonly Role[] = ["admin", "customer", "service", "gate"];
 
 /** Who is calling, from the verified bearer token and nothing else. */
 export interface Caller {
@@ -13,6 +14,8 @@ export interface Caller {
 }
 
 const ISSUER = "ticketing";
+/** A subject is stored as the owner of carts, orders and notifications. */
+const MAX_SUBJECT_LENGTH = 200;
 
 /** How long and how many successful verifications a TokenAuthority remembers. */
 export interface VerifyCacheOptions {
@@ -75,6 +78,9 @@ export class TokenAuthority {
       if (typeof payload.sub !== "string" || payload.sub === "" || !ROLES.includes(role as Role)) {
         throw new DomainError("Unauthenticated", "token lacks a subject or a known role");
       }
+      if (payload.sub.length > MAX_SUBJECT_LENGTH || !isText(payload.sub)) {
+        throw new DomainError("Unauthenticated", `token subject must be text of at most ${MAX_SUBJECT_LENGTH} characters`);
+      }
       // Shared by every call the cache answers: frozen so no handler can change another call's caller.
       const caller = Object.freeze({ sub: payload.sub, role: role as Role });
       return { caller, expiresAt: payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000 };
@@ -134,6 +140,24 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = {
   "ticketing.booking.v1.BookingService/CreateStock": ["service", "admin"],
   "ticketing.booking.v1.BookingService/DeleteStock": ["service", "admin"],
   "ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid": ["admin"],
+  "ticketing.admission.v1.AdmissionService/CheckIn": ["gate", "admin"],
+  "ticketing.admission.v1.AdmissionService/UploadOfflineScans": ["gate", "admin"],
+  "ticketing.admission.v1.AdmissionService/GetVerificationKeys": ["gate", "admin"],
+  "ticketing.admission.v1.AdmissionService/ListCheckIns": ["admin"],
+  "ticketing.admission.v1.AdmissionService/RevokeTicket": ["admin"],
+  "ticketing.admission.v1.AdmissionService/RevokeOrderTickets": ["service", "admin"],
+};
+
+/**
+ * Roles confined to a few RPCs, whatever RPC_ROLES leaves open: door staff (`gate`) scan codes and read the keys,
+ * and reach nothing else (no events, orders, tickets or notifications).
+ */
+export const CONFINED_ROLES: Readonly<Partial<Record<Role, ReadonlySet<string>>>> = {
+  gate: new Set([
+    "ticketing.admission.v1.AdmissionService/CheckIn",
+    "ticketing.admission.v1.AdmissionService/UploadOfflineScans",
+    "ticketing.admission.v1.AdmissionService/GetVerificationKeys",
+  ]),
 };
 
 /** Services and RPCs that need no token: probes and tooling. */

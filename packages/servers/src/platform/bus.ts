@@ -5,6 +5,7 @@ import type { Logger } from "./logger.js";
 export const TOPICS = {
   orderEvents: "ticketing.checkout.order-events.v1",
   bookingEvents: "ticketing.booking.booking-events.v1",
+  ticketEvents: "ticketing.admission.ticket-events.v1",
 } as const;
 
 /** One event on the bus: a protobuf payload with its type, id and partition key. */
@@ -28,6 +29,8 @@ export interface Subscription {
   close(): Promise<void>;
   /** Messages of the partitions this subscription reads that its group has not consumed yet (for metrics). */
   lag?(): Promise<PartitionLag[]>;
+  /** The consumer group it reads in. */
+  readonly group?: string;
 }
 
 /** Lag of one partition a subscription reads: messages published and not yet committed by its group. */
@@ -102,6 +105,7 @@ export class InProcessBus implements Bus {
       },
       // One queue stands for the topic's one partition here.
       lag: async () => [{ topic: options.topic, partition: 0, lag: queue.length }],
+      group: options.group,
     };
   }
 

@@ -28,6 +28,9 @@ function lazy(current: () => TicketingClient): TicketingClient {
     get notifications() {
       return current().notifications;
     },
+    get admission() {
+      return current().admission;
+    },
     get transport() {
       return current().transport;
     },

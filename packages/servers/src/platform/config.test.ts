@@ -12,6 +12,9 @@ describe("loadConfig", () => {
 
   it("reads DATABASE_URL, lets a service override it, and requires a JWT secret with a real database", () => {
     expect(() => loadConfig({ DATABASE_URL: "postgres://u:p@db/x" })).toThrow(/TICKETING_JWT_SECRET: required/);
+    // The migrate command verifies no token, so it runs on the database URL alone; a secret given is still checked.
+    expect(loadConfig({ DATABASE_URL: "postgres://u:p@db/x" }, { jwtSecretRequired: false }).jwtSecret).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_URL: "postgres://u:p@db/x", TICKETING_JWT_SECRET: "short" }, { jwtSecretRequired: false })).toThrow(/at least 32/);
     const config = loadConfig({
       DATABASE_URL: "postgres://u:p@db/x",
       TICKETING_BOOKING_DATABASE_URL: "postgres://u:p@other/y",

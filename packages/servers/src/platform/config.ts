@@ -1,9 +1,11 @@
 // Configuration from TICKETING_* environment variables, validated once at start. A bad or missing variable stops the
 // process with a message that names it. Every variable, its default and its meaning are listed in VARIABLES, which
 // the README's configuration table is written from.
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 
-export type ServiceName = "event" | "booking" | "checkout" | "notification";
-export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification"];
+export type ServiceName = "event" | "booking" | "checkout" | "notification" | "admission";
+export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification", "admission"];
 
 /** Default port of each service when it runs alone; `all` listens on TICKETING_PORT. */
 export const DEFAULT_PORTS: Record<ServiceName, number> = {
@@ -11,6 +13,7 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   booking: 50610,
   checkout: 50620,
   notification: 50630,
+  admission: 50640,
 };
 
 export interface Config {
@@ -30,6 +33,8 @@ export interface Config {
   serviceUrls: Record<ServiceName, readonly string[]>;
   /** Deadline of one attempt of a call to another service, in milliseconds. */
   rpcTimeoutMs: number;
+  /** Largest request accepted, in bytes, on the wire and once inflated. */
+  maxRequestBytes: number;
   /** How long a hold lasts unless the request says otherwise, in seconds. */
   holdTtlSeconds: number;
   /** Cron pattern (with seconds) of the expiry sweep. */
@@ -62,6 +67,10 @@ export interface Config {
   emailFrom: string;
   /** Delivery attempts before a notification is marked FAILED. */
   notifyMaxAttempts: number;
+  /** Ed25519 private key (PKCS#8 PEM) ticket codes are signed with; undefined: the one kept in the admission database. */
+  ticketSigningKey: string | undefined;
+  /** Raw 32-byte Ed25519 public keys (base64url) of earlier signing keys, whose codes still verify. */
+  ticketVerificationKeys: string[];
 }
 
 interface Variable {
@@ -73,14 +82,15 @@ interface Variable {
 /** Every variable the servers read. */
 export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_HOST", default: "127.0.0.1", description: "interface to listen on (0.0.0.0 in containers)" },
-  { name: "TICKETING_PORT", default: "service default", description: "port of this process: all-in-one default 50600; event 50600, booking 50610, checkout 50620, notification 50630" },
+  { name: "TICKETING_PORT", default: "service default", description: "port of this process: all-in-one default 50600; event 50600, booking 50610, checkout 50620, notification 50630, admission 50640" },
   { name: "TICKETING_DATABASE_URL", default: "(embedded)", description: "PostgreSQL URL for every service; unset runs embedded PostgreSQL (PGlite). DATABASE_URL is read too" },
-  { name: "TICKETING_EVENT_DATABASE_URL", default: "TICKETING_DATABASE_URL", description: "database of the event service (likewise _BOOKING_, _CHECKOUT_, _NOTIFICATION_)" },
+  { name: "TICKETING_EVENT_DATABASE_URL", default: "TICKETING_DATABASE_URL", description: "database of the event service (likewise _BOOKING_, _CHECKOUT_, _NOTIFICATION_, _ADMISSION_)" },
   { name: "TICKETING_DATA_DIR", default: "(in memory)", description: "embedded mode: directory PGlite keeps its data in; the signing secret is kept beside it (DIR.jwt-secret) so tokens survive restarts" },
   { name: "TICKETING_DB_POOL_SIZE", default: "10", description: "connections per service pool" },
   { name: "TICKETING_JWT_SECRET", default: "(generated in embedded mode)", description: "HS256 secret, at least 32 characters; required with a real database" },
-  { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL); a comma-separated list of replicas spreads the calls over them in turn" },
+  { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL, _ADMISSION_URL); a comma-separated list of replicas spreads the calls over them in turn" },
   { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one attempt of a call to another service (idempotent calls are tried up to 4 times on UNAVAILABLE or DEADLINE_EXCEEDED)" },
+  { name: "TICKETING_MAX_REQUEST_BYTES", default: "262144", description: "largest request accepted, in bytes, by every protocol, both as sent and once decompressed; a larger one is RESOURCE_EXHAUSTED, before authentication (1024 to 67108864)" },
   { name: "TICKETING_HOLD_TTL", default: "15m", description: "how long stock is held for an unpaid order (s, m or h suffix)" },
   { name: "TICKETING_EXPIRY_CRON", default: "*/2 * * * * *", description: "cron pattern (with seconds) of the hold-expiry sweep" },
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
@@ -98,6 +108,9 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_SMTP_URL", default: "(none)", description: "email channel: SMTP server, e.g. smtp://mail.local:25" },
   { name: "TICKETING_NOTIFY_EMAIL_FROM", default: "tickets@ticketing.local", description: "email channel: sender address" },
   { name: "TICKETING_NOTIFY_MAX_ATTEMPTS", default: "6", description: "delivery attempts (with backoff) before a notification is FAILED" },
+  { name: "TICKETING_TICKET_SIGNING_KEY", default: "(kept in the database)", description: "Ed25519 private key ticket codes are signed with: PKCS#8 PEM, or its DER in base64 on one line (`ticketing-server ticket-key` makes one). Unset: a key generated at first start and kept in the admission schema (embedded mode: with its data dir)" },
+  { name: "TICKETING_TICKET_SIGNING_KEY_FILE", default: "(none)", description: "a file holding that key as PEM, instead of the variable" },
+  { name: "TICKETING_TICKET_VERIFICATION_KEYS", default: "(none)", description: "comma-separated public keys (raw 32 bytes, base64url) of earlier signing keys: codes they signed still verify after a rotation" },
 ];
 
 export class ConfigError extends Error {
@@ -106,7 +119,12 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+interface LoadOptions {
+  /** False for commands that serve no RPC and so verify no token (migrate): a real database then needs no secret. */
+  jwtSecretRequired?: boolean;
+}
+
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -165,7 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push("TICKETING_JWT_SECRET: must be at least 32 characters");
   }
   const anyRealDatabase = SERVICE_NAMES.some((s) => databaseUrls[s] !== undefined);
-  if (anyRealDatabase && jwtSecret === undefined) {
+  if (anyRealDatabase && jwtSecret === undefined && options.jwtSecretRequired !== false) {
     problems.push("TICKETING_JWT_SECRET: required when a database URL is set (only embedded mode generates one)");
   }
 
@@ -220,6 +238,12 @@ export function loadConfig(env: Env = process.env): Config {
   const smtpUrl = url("TICKETING_SMTP_URL", undefined, ["smtp:", "smtps:"]);
   if (notifyChannel === "email" && !smtpUrl) problems.push("TICKETING_SMTP_URL: required by the email channel");
 
+  const ticketKey = readTicketKey(read("TICKETING_TICKET_SIGNING_KEY"), read("TICKETING_TICKET_SIGNING_KEY_FILE"), problems);
+  const ticketVerificationKeys = (read("TICKETING_TICKET_VERIFICATION_KEYS") ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
+  for (const key of ticketVerificationKeys) {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(key)) problems.push(`TICKETING_TICKET_VERIFICATION_KEYS: "${key.slice(0, 60)}" is not a 32-byte key in base64url (43 characters)`);
+  }
+
   const config: Config = {
     host,
     port,
@@ -229,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     serviceUrls,
     rpcTimeoutMs: int("TICKETING_RPC_TIMEOUT_MS", 5000, 100, 120_000),
+    maxRequestBytes: int("TICKETING_MAX_REQUEST_BYTES", 262_144, 1024, 64 * 1024 * 1024),
     holdTtlSeconds: holdTtlSeconds ?? 900,
     expiryCron,
     expiryBatchSize: int("TICKETING_EXPIRY_BATCH_SIZE", 500, 1, 10_000),
@@ -246,11 +271,42 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl,
     emailFrom: read("TICKETING_NOTIFY_EMAIL_FROM") ?? "tickets@ticketing.local",
     notifyMaxAttempts: int("TICKETING_NOTIFY_MAX_ATTEMPTS", 6, 1, 100),
+    ticketSigningKey: ticketKey,
+    ticketVerificationKeys,
   };
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
   }
   return config;
+}
+
+/** The ticket signing key as PEM, from the variable or the file; a problem noted when it is not an Ed25519 private key. */
+function readTicketKey(value: string | undefined, file: string | undefined, problems: string[]): string | undefined {
+  if (value !== undefined && file !== undefined) {
+    problems.push("TICKETING_TICKET_SIGNING_KEY and TICKETING_TICKET_SIGNING_KEY_FILE: set one, not both");
+    return undefined;
+  }
+  const name = file !== undefined ? "TICKETING_TICKET_SIGNING_KEY_FILE" : "TICKETING_TICKET_SIGNING_KEY";
+  let text = value;
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      problems.push(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      return undefined;
+    }
+  }
+  if (text === undefined) return undefined;
+  try {
+    const key = text.includes("-----BEGIN")
+      ? createPrivateKey(text)
+      : createPrivateKey({ key: Buffer.from(text.trim(), "base64"), format: "der", type: "pkcs8" });
+    if (key.asymmetricKeyType !== "ed25519") throw new Error(`a ${key.asymmetricKeyType} key`);
+    return key.export({ format: "pem", type: "pkcs8" }).toString();
+  } catch (err) {
+    problems.push(`${name}: not an Ed25519 private key in PKCS#8 PEM or base64 DER (${err instanceof Error ? err.message.slice(0, 80) : "unreadable"})`);
+    return undefined;
+  }
 }
 
 /** "900" or "900s", "15m", "1h" → seconds. */

@@ -7,11 +7,11 @@ import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufb
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import * as http2 from "node:http2";
+import { MAX_DEADLINE_MS, tooLarge } from "./request-limits.js";
 import { DEADLINE_MESSAGE, UnaryContext, type UnaryMethod, type UnaryMethods } from "./unary.js";
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
 const ENVELOPE_HEADER = 5;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const COMPRESSED_FLAG = 0b1;
 const noop = () => {};
 
@@ -78,7 +78,7 @@ class GrpcUnaryCall {
       protocolName: "grpc",
       url: `http://${headers[":authority"] ?? "localhost"}${target.path}`,
       requestHeader: webHeaders(headers),
-      timeoutMs: timeout.error ? undefined : timeout.timeoutMs,
+      timeoutMs: timeout.error || timeout.timeoutMs === undefined ? undefined : Math.min(timeout.timeoutMs, MAX_DEADLINE_MS),
     });
     stream.on("error", noop);
     stream.on("close", () => this.#onClose());
@@ -86,10 +86,8 @@ class GrpcUnaryCall {
       this.#fail(timeout.error);
       return;
     }
-    // Beyond what a timer can count (≈ 24.8 days) a deadline is as good as none.
-    if (timeout.timeoutMs !== undefined && timeout.timeoutMs <= MAX_TIMER_MS) {
-      this.#timer = setTimeout(() => this.#onDeadline(), timeout.timeoutMs);
-    }
+    // A deadline past a day is read as a day (request-limits.ts), like connect's handler is told to.
+    if (timeout.timeoutMs !== undefined) this.#timer = setTimeout(() => this.#onDeadline(), Math.min(timeout.timeoutMs, MAX_DEADLINE_MS));
     stream.on("data", (chunk: Buffer) => this.#onData(chunk));
     stream.on("end", () => this.#onEnd());
   }
@@ -132,14 +130,15 @@ class GrpcUnaryCall {
     }
     const body = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#kept);
     if ((body[0] as number) & COMPRESSED_FLAG) {
-      this.#fail(new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal));
+      this.#fail(new ConnectError("a compressed message arrived without a message encoding header", Code.InvalidArgument));
       return;
     }
     let message: MessageShape<DescMessage>;
     try {
       message = fromBinary(this.#target.method.input, body.subarray(ENVELOPE_HEADER, expected));
     } catch (err) {
-      this.#fail(new ConnectError(`parse binary: ${err instanceof Error ? err.message : String(err)}`, Code.Internal));
+      const reason = err instanceof Error ? err.message : String(err);
+      this.#fail(new ConnectError(`the request is not a valid ${this.#target.method.input.typeName} (binary): ${reason}`, Code.InvalidArgument));
       return;
     }
     if (this.#received > expected) {
@@ -241,10 +240,6 @@ class GrpcUnaryCall {
     }
     return first.readUInt32BE(offset + 1);
   }
-}
-
-function tooLarge(length: number, max: number): ConnectError {
-  return new ConnectError(`message size ${length} is larger than configured readMaxBytes ${max}`, Code.ResourceExhausted);
 }
 
 function webHeaders(headers: http2.IncomingHttpHeaders): Headers {

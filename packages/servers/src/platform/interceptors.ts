@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { booking, common } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
-import { callerKey, PUBLIC_SERVICES, RPC_ROLES, type TokenAuthority } from "./auth.js";
+import { callerKey, CONFINED_ROLES, PUBLIC_SERVICES, RPC_ROLES, type TokenAuthority } from "./auth.js";
 import { DomainError, withoutStack, type ErrorKind } from "./errors.js";
 import type { Logger } from "./logger.js";
 
@@ -117,7 +117,7 @@ function classify(err: unknown, log: Logger, started: number, requestId: string)
 const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
 
 /**
- * Verifies the bearer token and applies RPC_ROLES: no or bad token → UNAUTHENTICATED, wrong role →
+ * Verifies the bearer token and applies RPC_ROLES and CONFINED_ROLES: no or bad token → UNAUTHENTICATED, wrong role →
  * PERMISSION_DENIED. Health and reflection are open.
  */
 export function authInterceptor(tokens: TokenAuthority): Interceptor {
@@ -129,7 +129,12 @@ export function authInterceptor(tokens: TokenAuthority): Interceptor {
       throw new DomainError("Unauthenticated", "missing bearer token: send 'authorization: Bearer <JWT>'");
     }
     const caller = await tokens.verify(match[1] as string);
-    const allowed = RPC_ROLES[`${req.service.typeName}/${req.method.name}`];
+    const rpc = `${req.service.typeName}/${req.method.name}`;
+    const confined = CONFINED_ROLES[caller.role];
+    if (confined && !confined.has(rpc)) {
+      throw new DomainError("PermissionDenied", `role ${caller.role} may call only ${[...confined].map((r) => r.split("/")[1]).join(", ")}`);
+    }
+    const allowed = RPC_ROLES[rpc];
     if (allowed && !allowed.includes(caller.role)) {
       throw new DomainError("PermissionDenied", `${req.method.name} needs role ${allowed.join(" or ")}`);
     }

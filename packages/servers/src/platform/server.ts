@@ -1,5 +1,6 @@
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code, ConnectError, createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
@@ -7,6 +8,7 @@ import { grpcUnaryHandler } from "./grpc-unary.js";
 import type { HealthState } from "./health.js";
 import { http1Refusals } from "./http1-errors.js";
 import type { Logger } from "./logger.js";
+import { DEFAULT_MAX_REQUEST_BYTES, limitedHandler, requestGate } from "./request-limits.js";
 import { UnaryMethods } from "./unary.js";
 
 /** The HTTP/2 connection preface starts with these bytes; anything else is treated as HTTP/1.1. */
@@ -19,11 +21,12 @@ export interface RpcServerOptions {
   logger: Logger;
   /** What GET /metrics answers: the Prometheus text exposition and its content type. */
   metrics?: { text(): Promise<string>; readonly contentType: string };
-  /** Largest request message accepted, in bytes, by every protocol; a larger one is RESOURCE_EXHAUSTED. Default 4 MiB. */
+  /**
+   * Largest request message accepted, in bytes, by every protocol, on the wire and once inflated; a larger one is
+   * RESOURCE_EXHAUSTED before authentication. Default 256 KiB (request-limits.ts).
+   */
   maxRequestBytes?: number;
 }
-
-const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface RpcServer {
   /** The address actually bound (port 0 picks a free one). */
@@ -40,23 +43,58 @@ export interface RpcServer {
  * Prometheus text of `options.metrics`.
  *
  * gRPC unary calls over HTTP/2 take a fast path (grpc-unary.ts) through the same interceptors and implementations;
- * every other request is connect-node's, as is any stream the fast path declines.
+ * every other request is connect's, as is any stream the fast path declines, after request-limits.ts has checked
+ * its size, encoding and framing.
  */
+/**
+ * A body refused before its end (too large) is still arriving when the answer goes out. Over HTTP/1.1 the answer
+ * then closes the connection (a client would otherwise send its next request behind the rest of the refused body);
+ * over HTTP/2 the stream is closed once answered, as the gRPC fast path does.
+ */
+function closeIfUnread(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void {
+  if ("stream" in req) {
+    res.once("finish", () => {
+      if (!req.complete && !req.stream.closed) req.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+    return;
+  }
+  const plain = res as http.ServerResponse;
+  const writeHead = plain.writeHead.bind(plain) as (...args: unknown[]) => http.ServerResponse;
+  plain.writeHead = ((...args: unknown[]) => {
+    if (!req.complete) plain.shouldKeepAlive = false;
+    return writeHead(...args);
+  }) as typeof plain.writeHead;
+}
+
 export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const unary = new UnaryMethods(options.interceptors);
-  let connectRouter: ConnectRouter | undefined;
-  const rpc = connectNodeAdapter({
-    routes: (router) => {
-      connectRouter = router;
-      options.routes(unary.recorder(router));
-    },
+  const router = createConnectRouter({
     interceptors: options.interceptors,
     readMaxBytes: maxRequestBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
     // Connect GET requests let browsers cache NO_SIDE_EFFECTS reads.
     requireConnectProtocolHeader: false,
+    requestGate: requestGate(maxRequestBytes),
   });
-  const refuseHttp1 = http1Refusals(connectRouter?.handlers ?? []);
+  options.routes(unary.recorder(router));
+  const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, limitedHandler(h, maxRequestBytes)]));
+  const rpc = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const target = handlers.get((req.url ?? "").split("?", 1)[0] ?? "");
+    if (!target) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    closeIfUnread(req, res);
+    target(universalRequestFromNodeRequest(req, res, undefined, undefined))
+      .then((answer) => universalResponseToNodeResponse(answer, res))
+      .catch((err: unknown) => {
+        if (ConnectError.from(err).code === Code.Aborted) return;
+        options.logger.error({ err, path: target.requestPath }, "rpc handler failed");
+      });
+  };
+  const refuseHttp1 = http1Refusals(router.handlers);
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
     if (req.method === "GET" && (req.url === "/healthz" || req.url === "/readyz")) {
       const ok = req.url === "/healthz" || options.health.serving;

@@ -1,4 +1,4 @@
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { invalid, type FieldViolation } from "./errors.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -50,10 +50,19 @@ export class Validator {
   /** A timestamp PostgreSQL can store: years 1 to 9999, nanos within a second. */
   timestamp(field: string, value: Timestamp | undefined): this {
     if (!value) return this;
-    if (value.seconds < MIN_SECONDS || value.seconds > MAX_SECONDS || value.nanos < 0 || value.nanos > 999_999_999) {
-      return this.fail(field, "must be a time between the years 1 and 9999");
-    }
+    if (value.nanos < 0 || value.nanos > 999_999_999) return this.fail(field, "nanos must be from 0 to 999999999");
+    if (value.seconds < MIN_SECONDS || value.seconds > MAX_SECONDS) return this.fail(field, "must be a time between the years 1 and 9999");
     return this;
+  }
+
+  /** A well-formed Duration: nanos within a second, with the sign of seconds. Returns whether it is one. */
+  duration(field: string, value: Duration): boolean {
+    const { seconds, nanos } = value;
+    if (nanos < -999_999_999 || nanos > 999_999_999 || (seconds > 0n && nanos < 0) || (seconds < 0n && nanos > 0)) {
+      this.fail(field, "nanos must be within a second and have the sign of seconds");
+      return false;
+    }
+    return true;
   }
 
   check(): void {

@@ -1,0 +1,15 @@
+import { Migration } from "@mikro-orm/migrations";
+
+/** The idempotency keys of admission's mutations, each bound to the hash of the request it first came with. */
+export class Migration20261207000000_request_keys extends Migration {
+  override up(): void {
+    this.addSql(`create table admission.request_key (
+      caller text not null,
+      method text not null,
+      key text not null,
+      request_hash text not null,
+      created_at timestamptz not null default now(),
+      primary key (caller, method, key)
+    )`);
+  }
+}
