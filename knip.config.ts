@@ -31,7 +31,7 @@ const config: KnipConfig = {
     ".": {
       entry: ["scripts/**/*.mjs"],
       // Run by scripts/packed-install.sh and the Makefile through npx, which knip does not read.
-      ignoreDependencies: ["@arethetypeswrong/cli", "publint", "esbuild", "jscpd"],
+      ignoreDependencies: ["@arethetypeswrong/cli", "publint", "jscpd"],
     },
     "packages/sdk": {},
     "packages/cli": {

@@ -1,8 +1,11 @@
 import { admission, toTicketingError, verifyTicketCode, type TicketingClient } from "@ticketing/sdk";
+import { execFile } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyRing } from "./admission/codes.js";
-import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { buyPaidTickets, createEventWith, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
 // Tickets on real PostgreSQL over real gRPC: issued when an order is paid, scanned at gates, revoked, verified offline.
 
@@ -20,14 +23,8 @@ afterAll(async () => t?.close());
 async function paidTickets(buyer: string, quantity: number) {
   const { eventId, ticketIds } = await createEventWith(t.admin, 100);
   const customer = t.customer(buyer);
-  await customer.checkout.addToCart({ ticketId: ticketIds[0]!, quantity });
-  const { order } = await customer.checkout.placeOrder({});
-  await t.admin.checkout.markOrderAsPaid({ orderId: order!.id, paymentReference: `psp-${randomUUID()}` });
-  const tickets = await eventually(async () => {
-    const { tickets } = await customer.admission.listTickets({ orderId: order!.id });
-    return tickets.length === quantity ? tickets : undefined;
-  }, 15_000, "tickets issued");
-  return { eventId, orderId: order!.id, ticketTypeId: ticketIds[0]!, customer, tickets };
+  const { orderId, tickets } = await buyPaidTickets(t.admin, customer, ticketIds[0]!, quantity);
+  return { eventId, orderId, ticketTypeId: ticketIds[0]!, customer, tickets };
 }
 
 const codeOf = async (client: TicketingClient, ticketId: string) => (await client.admission.getTicketCode({ ticketId })).code;
@@ -195,5 +192,23 @@ describe("the gate role", () => {
       expect(await grpcCode(call), name).toBe("PERMISSION_DENIED");
     }
     expect((await t.customer("gina").admission.listTickets({ orderId })).tickets[0]?.status).toBe(TicketStatus.VALID);
+  });
+});
+
+describe("ticketing-server ticket-key", () => {
+  it("prints a signing key line the platform starts with, and the key id it then serves", async () => {
+    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, "ticket-key"]);
+    const line = /^TICKETING_TICKET_SIGNING_KEY=([A-Za-z0-9+/=]+)$/.exec(stdout.trim());
+    const keyId = /# key id ([0-9a-f]{8}), public key ([A-Za-z0-9_-]{43})/.exec(stderr);
+    expect(line, stdout).not.toBeNull();
+    expect(keyId, stderr).not.toBeNull();
+    const own = await startTestPlatform({ logLevel: "warn", env: { TICKETING_TICKET_SIGNING_KEY: line![1]! } });
+    try {
+      const { keys } = await own.admin.admission.getVerificationKeys({});
+      expect(keys.map((k) => [k.keyId, Buffer.from(k.publicKey).toString("base64url"), k.signing])).toEqual([[keyId![1], keyId![2], true]]);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -1,25 +1,29 @@
-import { booking, checkout, createTicketingClient, event, notification, toTicketingError, type TicketingClient } from "@ticketing/sdk";
+import { admission, booking, checkout, createTicketingClient, event, notification, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { SignJWT } from "jose";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenAuthority } from "./platform/auth.js";
-import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { buyPaidTickets, createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
-// The authorization matrix: every RPC of the four services × every kind of caller, over real gRPC on a running
+// The authorization matrix: every RPC of the five services × every kind of caller, over real gRPC on a running
 // server, against ONE table of expected outcomes (MATRIX below). A new RPC without a row fails the test, and so does
-// any cell the servers answer otherwise. The roles here are the ones README.md's table and RPC_ROLES state.
+// any cell the servers answer otherwise. The roles here are the ones README.md's table, RPC_ROLES and CONFINED_ROLES
+// state: door staff (`gate`) reach CheckIn, UploadOfflineScans and GetVerificationKeys and nothing else.
 
-const CALLERS = ["none", "garbage", "wrongSecret", "expired", "wrongIssuer", "customerA", "customerB", "admin", "service"] as const;
+const CALLERS = ["none", "garbage", "wrongSecret", "expired", "wrongIssuer", "customerA", "customerB", "admin", "service", "gate"] as const;
 type CallerKind = (typeof CALLERS)[number];
 type Outcome = "OK" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "NOT_FOUND";
 
 /** What every row expects from the five kinds of token that are not valid: refused before anything else. */
 const BAD_TOKENS = { none: "UNAUTHENTICATED", garbage: "UNAUTHENTICATED", wrongSecret: "UNAUTHENTICATED", expired: "UNAUTHENTICATED", wrongIssuer: "UNAUTHENTICATED" } as const;
-const EVERYONE = { ...BAD_TOKENS, customerA: "OK", customerB: "OK", admin: "OK", service: "OK" } as const;
-const STAFF = { ...BAD_TOKENS, customerA: "PERMISSION_DENIED", customerB: "PERMISSION_DENIED", admin: "OK", service: "OK" } as const;
-const ADMIN_ONLY = { ...BAD_TOKENS, customerA: "PERMISSION_DENIED", customerB: "PERMISSION_DENIED", admin: "OK", service: "PERMISSION_DENIED" } as const;
-/** Customer A's own order: B is told it does not exist. */
-const OWNER = { ...BAD_TOKENS, customerA: "OK", customerB: "NOT_FOUND", admin: "OK", service: "OK" } as const;
+/** Every authenticated caller but door staff, who are confined to the gate's three RPCs. */
+const EVERYONE = { ...BAD_TOKENS, customerA: "OK", customerB: "OK", admin: "OK", service: "OK", gate: "PERMISSION_DENIED" } as const;
+const STAFF = { ...BAD_TOKENS, customerA: "PERMISSION_DENIED", customerB: "PERMISSION_DENIED", admin: "OK", service: "OK", gate: "PERMISSION_DENIED" } as const;
+const ADMIN_ONLY = { ...BAD_TOKENS, customerA: "PERMISSION_DENIED", customerB: "PERMISSION_DENIED", admin: "OK", service: "PERMISSION_DENIED", gate: "PERMISSION_DENIED" } as const;
+/** Customer A's own order or ticket: B is told it does not exist. */
+const OWNER = { ...BAD_TOKENS, customerA: "OK", customerB: "NOT_FOUND", admin: "OK", service: "OK", gate: "PERMISSION_DENIED" } as const;
+/** What a gate does: scan codes and read the keys. */
+const AT_THE_GATE = { ...BAD_TOKENS, customerA: "PERMISSION_DENIED", customerB: "PERMISSION_DENIED", admin: "OK", service: "PERMISSION_DENIED", gate: "OK" } as const;
 
 /** What a cell needs: the platform's fixtures, and the client of the caller being tried. */
 interface Cell {
@@ -35,6 +39,14 @@ interface Fixtures {
   freshOrderOfA(): Promise<string>;
   /** A fresh order id with a hold, for booking calls that change holds. */
   freshHold(): Promise<string>;
+  /** A PAID order of customer A with two tickets: the first is scanned, the second revoked. */
+  paidOrderOfA: string;
+  scannedTicketOfA: string;
+  revokedTicketOfA: string;
+  /** The code of `scannedTicketOfA`. */
+  codeOfA: string;
+  /** Another PAID order of customer A, for RevokeOrderTickets. */
+  revokedOrderOfA: string;
 }
 
 type Row = { call: (cell: Cell) => Promise<unknown> } & Record<CallerKind, Outcome>;
@@ -118,6 +130,33 @@ const MATRIX: Record<string, Row> = {
     ...OWNER,
     call: ({ client, fx }) => client.notifications.listNotifications({ orderId: fx.orderOfA }),
   },
+
+  // A customer's ListTickets is a filter over their own tickets (B's answer for A's order is an empty list), so
+  // it is not OWNER; asking for another user's tickets is PermissionDenied (admission.integration.test.ts).
+  "AdmissionService/ListTickets": { ...EVERYONE, call: ({ client, fx }) => client.admission.listTickets({ orderId: fx.paidOrderOfA }) },
+  "AdmissionService/GetTicketCode": { ...OWNER, call: ({ client, fx }) => client.admission.getTicketCode({ ticketId: fx.scannedTicketOfA }) },
+  // A refusal (ALREADY_CHECKED_IN after the first cell that may scan) is an answer: OK.
+  "AdmissionService/CheckIn": {
+    ...AT_THE_GATE,
+    call: ({ client, fx }) => client.admission.checkIn({ code: fx.codeOfA, gate: "matrix", eventId: fx.eventId }),
+  },
+  "AdmissionService/ListCheckIns": { ...ADMIN_ONLY, call: ({ client, fx }) => client.admission.listCheckIns({ eventId: fx.eventId }) },
+  "AdmissionService/RevokeTicket": {
+    ...ADMIN_ONLY,
+    call: ({ client, fx }) => client.admission.revokeTicket({ ticketId: fx.revokedTicketOfA, reason: "matrix" }),
+  },
+  "AdmissionService/RevokeOrderTickets": {
+    ...STAFF,
+    call: ({ client, fx }) => client.admission.revokeOrderTickets({ orderId: fx.revokedOrderOfA, reason: "matrix" }),
+  },
+  "AdmissionService/GetVerificationKeys": { ...AT_THE_GATE, call: ({ client }) => client.admission.getVerificationKeys({}) },
+  "AdmissionService/UploadOfflineScans": {
+    ...AT_THE_GATE,
+    call: ({ client, fx }) =>
+      client.admission.uploadOfflineScans({
+        scans: [{ scanId: randomUUID(), code: fx.codeOfA, gate: "matrix offline", eventId: fx.eventId, scannedAt: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 } }],
+      }),
+  },
 };
 
 let t: TestPlatform;
@@ -139,6 +178,7 @@ beforeAll(async () => {
     customerB: await t.platform.tokens.mint({ sub: "matrix-b", role: "customer" }),
     admin: await t.platform.tokens.mint({ sub: "matrix-admin", role: "admin" }),
     service: await t.platform.tokens.mint({ sub: "matrix-service", role: "service" }),
+    gate: await t.platform.tokens.mint({ sub: "matrix-gate", role: "gate" }),
   };
   for (const kind of CALLERS) {
     const token = tokens[kind];
@@ -154,7 +194,16 @@ beforeAll(async () => {
   };
   const orderOfA = await freshOrderOfA();
   await eventually(async () => ((await admin.notifications.listNotifications({ orderId: orderOfA })).notifications.length > 0 ? true : undefined), 15_000, "A's notification");
+  const paid = await buyPaidTickets(admin, a, ticketId, 2);
+  const revokedOrder = await buyPaidTickets(admin, a, ticketId, 1);
+  const scannedTicketOfA = paid.tickets[0]!.id;
+  const codeOfA = (await a.admission.getTicketCode({ ticketId: scannedTicketOfA })).code;
   fx = {
+    paidOrderOfA: paid.orderId,
+    scannedTicketOfA,
+    revokedTicketOfA: paid.tickets[1]!.id,
+    codeOfA,
+    revokedOrderOfA: revokedOrder.orderId,
     ticketId,
     eventId,
     orderOfA,
@@ -177,14 +226,15 @@ const outcomeOf = (call: Promise<unknown>): Promise<string> =>
   );
 
 describe("authorization matrix", () => {
-  it("has one row for every RPC of the four services", () => {
-    const rpcs = [event.EventService, booking.BookingService, checkout.CheckoutService, notification.NotificationService].flatMap((s) =>
+  it("has one row for every RPC of the five services", () => {
+    const services = [event.EventService, booking.BookingService, checkout.CheckoutService, notification.NotificationService, admission.AdmissionService];
+    const rpcs = services.flatMap((s) =>
       s.methods.map((m) => `${s.name}/${m.name}`),
     );
     expect(Object.keys(MATRIX).sort()).toEqual(rpcs.sort());
   });
 
-  it("every RPC × {no token, garbage, wrong secret, expired, wrong issuer, customer A, customer B, admin, service} answers as the table says", async () => {
+  it("every RPC × {no token, garbage, wrong secret, expired, wrong issuer, customer A, customer B, admin, service, gate} answers as the table says", async () => {
     const got: Record<string, Record<string, string>> = {};
     const expected: Record<string, Record<string, string>> = {};
     for (const [rpc, row] of Object.entries(MATRIX)) {

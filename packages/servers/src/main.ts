@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
+import { createPrivateKey } from "node:crypto";
 import { relative } from "node:path";
+import { generateSigningKey, KeyRing } from "./admission/codes.js";
 import { ROLES, TokenAuthority, type Role } from "./platform/auth.js";
 import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./platform/app.js";
 import { ConfigError, loadConfig, redact } from "./platform/config.js";
@@ -47,6 +49,22 @@ program
         await orm.close();
       }
     }
+  });
+
+program
+  .command("ticket-key")
+  .description("generate an Ed25519 key to sign ticket codes with and print its TICKETING_TICKET_SIGNING_KEY line")
+  .option("--pem", "print the key as PKCS#8 PEM instead, for a TICKETING_TICKET_SIGNING_KEY_FILE")
+  .action((opts: { pem?: boolean }) => {
+    const pem = generateSigningKey();
+    const ring = new KeyRing(pem);
+    const [pub] = ring.publicKeys();
+    // The key itself goes to stdout (a file or a secret store); what to keep about it, to stderr.
+    console.error(
+      `# key id ${ring.signingKeyId}, public key ${Buffer.from(pub!.publicKey).toString("base64url")}\n` +
+        "# after rotating to a newer key, list this public key in TICKETING_TICKET_VERIFICATION_KEYS so its codes still verify",
+    );
+    console.log(opts.pem ? pem.trimEnd() : `TICKETING_TICKET_SIGNING_KEY=${createPrivateKey(pem).export({ format: "der", type: "pkcs8" }).toString("base64")}`);
   });
 
 program

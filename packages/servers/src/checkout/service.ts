@@ -81,6 +81,11 @@ const soldOut = (shortages: Shortage[]) =>
     shortages,
   });
 
+/** Overdue orders read per batch by `reconcile`, compared with booking at a time, and batches per run at most. */
+const RECONCILE_BATCH = 100;
+const RECONCILE_CONCURRENCY = 8;
+const RECONCILE_ROUNDS = 10;
+
 const deadlinePassed = () => new DomainError("DeadlineExceeded", "the caller's deadline passed before the order could be placed");
 
 /** Use cases of checkout: carts, the PlaceOrder saga, payment, cancellation, expiry, and watching orders. */
@@ -393,34 +398,44 @@ export class CheckoutService {
    * confirmed at booking whose caller gave up, say). Returns the repairs made; each is logged.
    */
   async reconcile(graceMs: number): Promise<number> {
-    const stale = await repo.pendingPastExpiry(this.em, new Date(Date.now() - graceMs), 100);
     let repaired = 0;
-    for (const id of stale) {
-      const holds = await this.holds.statuses(id);
-      const statuses = holds.map((h) => h.status);
-      let outcome: OrderSnapshot | undefined;
-      if (holds.length > 0 && statuses.every((s) => s === "CONFIRMED")) {
-        const paid = await this.#completePaid(id, holds[0]?.paymentReference || "confirmed by booking");
-        if (paid.status === "PAID") outcome = paid;
-      } else if (statuses.includes("EXPIRED") || statuses.includes("RELEASED")) {
-        const to = statuses.includes("EXPIRED") ? "EXPIRED" : "CANCELLED";
-        outcome = await transaction(this.em, async (tx) => {
-          const next = await repo.transition(tx, id, ["PENDING_PAYMENT"], to, {
-            statusReason: to === "EXPIRED" ? "the holds expired before payment" : "the holds were released",
-          });
-          if (next) await this.events.record(tx, to, next);
-          return next;
-        });
-        if (outcome) this.#changed(outcome);
+    // After an outage there may be hundreds of overdue orders, each a call to booking and a transaction: a few at a
+    // time, and batch after batch until none is left.
+    for (let round = 0; round < RECONCILE_ROUNDS; round++) {
+      const stale = await repo.pendingPastExpiry(this.em, new Date(Date.now() - graceMs), RECONCILE_BATCH);
+      for (let i = 0; i < stale.length; i += RECONCILE_CONCURRENCY) {
+        const outcomes = await Promise.all(stale.slice(i, i + RECONCILE_CONCURRENCY).map((id) => this.#reconcileOne(id)));
+        repaired += outcomes.filter(Boolean).length;
       }
-      if (outcome) {
-        repaired++;
-        this.repairs++;
-        this.metrics?.ordersReconciled.inc();
-        this.logger.warn({ orderId: id, status: outcome.status }, "order reconciled with booking's holds");
-      }
+      if (stale.length < RECONCILE_BATCH) break;
     }
     return repaired;
+  }
+
+  /** Brings one overdue order in line with booking's holds; whether it changed. */
+  async #reconcileOne(id: string): Promise<boolean> {
+    const holds = await this.holds.statuses(id);
+    const statuses = holds.map((h) => h.status);
+    let outcome: OrderSnapshot | undefined;
+    if (holds.length > 0 && statuses.every((s) => s === "CONFIRMED")) {
+      const paid = await this.#completePaid(id, holds[0]?.paymentReference || "confirmed by booking");
+      if (paid.status === "PAID") outcome = paid;
+    } else if (statuses.includes("EXPIRED") || statuses.includes("RELEASED")) {
+      const to = statuses.includes("EXPIRED") ? "EXPIRED" : "CANCELLED";
+      outcome = await transaction(this.em, async (tx) => {
+        const next = await repo.transition(tx, id, ["PENDING_PAYMENT"], to, {
+          statusReason: to === "EXPIRED" ? "the holds expired before payment" : "the holds were released",
+        });
+        if (next) await this.events.record(tx, to, next);
+        return next;
+      });
+      if (outcome) this.#changed(outcome);
+    }
+    if (!outcome) return false;
+    this.repairs++;
+    this.metrics?.ordersReconciled.inc();
+    this.logger.warn({ orderId: id, status: outcome.status }, "order reconciled with booking's holds");
+    return true;
   }
 
   /** Orders repaired by `reconcile` since start. */

@@ -301,8 +301,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(async () => clearInterval(timer));
       // Orders whose holds should have ended by now are compared with booking's holds: a missed event or a call
       // whose answer was lost never leaves an order pending for good.
+      // A run that outlasts the interval (hundreds of orders after an outage) is not overlapped by the next.
+      let reconciling = false;
       const reconciler = setInterval(() => {
-        checkout.reconcile(RECONCILE_GRACE_MS).catch((err: unknown) => logger.warn({ err }, "order reconciliation failed"));
+        if (reconciling) return;
+        reconciling = true;
+        checkout
+          .reconcile(RECONCILE_GRACE_MS)
+          .catch((err: unknown) => logger.warn({ err }, "order reconciliation failed"))
+          .finally(() => (reconciling = false));
       }, RECONCILE_EVERY_MS);
       reconciler.unref();
       cleanup.push(async () => clearInterval(reconciler));
