@@ -4,7 +4,7 @@ import { createPrivateKey } from "node:crypto";
 import { relative } from "node:path";
 import { generateSigningKey, KeyRing } from "./admission/codes.js";
 import { ROLES, TokenAuthority, type Role } from "./platform/auth.js";
-import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./platform/app.js";
+import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./app.js";
 import { ConfigError, loadConfig, redact } from "./platform/config.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";

@@ -6,7 +6,7 @@ import type { Em } from "../platform/db.js";
 import { enqueue } from "../platform/outbox.js";
 import type { BookingRecord } from "./domain/booking.js";
 import { bookingToPb } from "./handler.js";
-import type { BookingEventType, BookingEvents } from "./service.js";
+import type { BookingEventType, BookingEvents } from "./ports.js";
 import { uuidv7 } from "../platform/ids.js";
 
 const TYPES = {

@@ -41,7 +41,7 @@ export function bookingToPb(b: BookingRecord): pb.Booking {
   });
 }
 
-export function stockToPb(s: StockRecord): pb.Stock {
+function stockToPb(s: StockRecord): pb.Stock {
   return create(pb.StockSchema, {
     ticketId: s.ticketId,
     eventId: s.eventId,

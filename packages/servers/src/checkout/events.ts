@@ -2,11 +2,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { booking as bookingPb, checkout as pb } from "@ticketing/sdk";
 import { TOPICS, type Bus, type BusMessage, type Subscription } from "../platform/bus.js";
-import type { Em } from "../platform/db.js";
-import { enqueue } from "../platform/outbox.js";
-import type { OrderSnapshot } from "./domain/order.js";
+import type { OrderEventType, OrderSnapshot } from "./domain/order.js";
 import { orderToPb } from "./handler.js";
-import type { CheckoutService, OrderEventType, OrderEvents } from "./service.js";
+import type { CheckoutService, OrderEvents } from "./service.js";
 import { uuidv7 } from "../platform/ids.js";
 
 const TYPES = {
@@ -38,9 +36,6 @@ export function outboxOrderEvents(wake: () => void): OrderEvents {
   };
   return {
     prepare,
-    async record(tx: Em, type: OrderEventType, order: OrderSnapshot) {
-      await enqueue(tx, "checkout", [prepare(type, order)]);
-    },
     committed: wake,
   };
 }

@@ -7,7 +7,7 @@ import { callerOf } from "../platform/auth.js";
 import { decodePageToken, pageSize, paginate } from "../platform/page.js";
 import { Validator } from "../platform/validate.js";
 import { lineTotal, type OrderLine, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
-import type { CartLine } from "./repository.js";
+import type { CartLine } from "./ports.js";
 import { MAX_LINE_QUANTITY, type CheckoutService } from "./service.js";
 
 const STATUS_TO_PB: Record<OrderStatus, pb.OrderStatus> = {
@@ -44,7 +44,7 @@ export function orderToPb(o: OrderSnapshot): pb.Order {
   });
 }
 
-export function cartToPb(userId: string, lines: CartLine[]): pb.Cart {
+function cartToPb(userId: string, lines: CartLine[]): pb.Cart {
   const currency = lines[0]?.currency;
   const updated = lines.reduce<Date | undefined>((max, l) => (!max || l.updatedAt > max ? l.updatedAt : max), undefined);
   return create(pb.CartSchema, {

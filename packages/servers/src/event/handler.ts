@@ -16,7 +16,7 @@ import {
 } from "./domain/event.js";
 import type { EventService } from "./service.js";
 
-export function ticketTypeToPb(tt: TicketTypeSnapshot): pb.TicketType {
+function ticketTypeToPb(tt: TicketTypeSnapshot): pb.TicketType {
   return create(pb.TicketTypeSchema, {
     id: tt.id,
     eventId: tt.eventId,

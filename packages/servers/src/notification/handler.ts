@@ -11,7 +11,7 @@ import type { NotificationService } from "./service.js";
 const CHANNELS = { LOG: pb.NotificationChannel.LOG, WEBHOOK: pb.NotificationChannel.WEBHOOK, EMAIL: pb.NotificationChannel.EMAIL };
 const STATUSES = { PENDING: pb.DeliveryStatus.PENDING, DELIVERED: pb.DeliveryStatus.DELIVERED, FAILED: pb.DeliveryStatus.FAILED };
 
-export function notificationToPb(n: NotificationRecord): pb.Notification {
+function notificationToPb(n: NotificationRecord): pb.Notification {
   const type = checkoutPb.OrderEventType[n.orderEventType.replace("ORDER_EVENT_TYPE_", "") as keyof typeof checkoutPb.OrderEventType];
   return create(pb.NotificationSchema, {
     id: n.id,

@@ -17,6 +17,21 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   FAILED: [],
 };
 
+/** The states an order can reach `to` from, read off the transition table: the compare-and-set's condition. */
+export function fromStates(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(TRANSITIONS) as OrderStatus[]).filter((from) => TRANSITIONS[from].includes(to));
+}
+
+/** What an order's move publishes, by the state it moved to. */
+export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
+export const EVENT_OF: Readonly<Record<Exclude<OrderStatus, "PLACING">, OrderEventType>> = {
+  PENDING_PAYMENT: "PLACED",
+  PAID: "PAID",
+  CANCELLED: "CANCELLED",
+  EXPIRED: "EXPIRED",
+  FAILED: "FAILED",
+};
+
 export interface OrderLine {
   ticketId: string;
   eventId: string;

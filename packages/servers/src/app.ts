@@ -5,43 +5,44 @@ import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { admissionModule, admissionSchema, type AdmissionModule } from "../admission/index.js";
-import { bookingSchema } from "../booking/index.js";
-import { outboxBookingEvents } from "../booking/events.js";
-import { bookingRoutes } from "../booking/routes.js";
-import { startExpiryScheduler } from "../booking/scheduler.js";
-import { BookingService } from "../booking/service.js";
-import { checkoutSchema } from "../checkout/index.js";
-import { consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
-import { bookingHolds, eventCatalogue } from "../checkout/gateways.js";
-import { checkoutRoutes } from "../checkout/routes.js";
-import { CheckoutService } from "../checkout/service.js";
-import { eventSchema } from "../event/index.js";
-import { bookingStock } from "../event/gateways.js";
-import { eventRoutes } from "../event/routes.js";
-import { EventService } from "../event/service.js";
-import { emailChannel, logChannel, webhookChannel, type Channel } from "../notification/channels.js";
-import { consumeOrderEvents, orderEventJson } from "../notification/events.js";
-import { notificationSchema } from "../notification/index.js";
-import { notificationRoutes } from "../notification/routes.js";
-import { NotificationService } from "../notification/service.js";
-import { TokenAuthority } from "./auth.js";
-import { KafkaBus } from "./kafka-bus.js";
-import { InProcessBus, type Bus, type Subscription } from "./bus.js";
-import { inProcessClient, serviceClient } from "./clients.js";
-import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
-import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./db.js";
-import { HealthState } from "./health.js";
-import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
-import { Metrics, metricsInterceptor } from "./metrics.js";
-import type { Logger } from "./logger.js";
-import { OutboxRelay } from "./outbox.js";
-import { reflectionRoutes } from "./reflection.js";
-import { startRpcServer } from "./server.js";
-import { textInterceptor } from "./text.js";
-import { idempotencyInterceptor, type KeyStore } from "./idempotency.js";
-import { tracingEnabled } from "./trace-state.js";
-import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./tracing.js";
+import { admissionModule, admissionSchema, type AdmissionModule } from "./admission/index.js";
+import { bookingSchema } from "./booking/index.js";
+import { outboxBookingEvents } from "./booking/events.js";
+import { bookingRoutes } from "./booking/routes.js";
+import { startExpiryScheduler } from "./booking/scheduler.js";
+import { BookingService } from "./booking/service.js";
+import { checkoutSchema } from "./checkout/index.js";
+import { consumeBookingEvents, outboxOrderEvents } from "./checkout/events.js";
+import { bookingHolds, eventCatalogue } from "./checkout/gateways.js";
+import { checkoutRoutes } from "./checkout/routes.js";
+import { CheckoutService } from "./checkout/service.js";
+import { pgOrderStore } from "./checkout/store.js";
+import { eventSchema } from "./event/index.js";
+import { bookingStock } from "./event/gateways.js";
+import { eventRoutes } from "./event/routes.js";
+import { EventService } from "./event/service.js";
+import { emailChannel, logChannel, webhookChannel, type Channel } from "./notification/channels.js";
+import { consumeOrderEvents, orderEventJson } from "./notification/events.js";
+import { notificationSchema } from "./notification/index.js";
+import { notificationRoutes } from "./notification/routes.js";
+import { NotificationService } from "./notification/service.js";
+import { TokenAuthority } from "./platform/auth.js";
+import { KafkaBus } from "./platform/kafka-bus.js";
+import { InProcessBus, type Bus, type Subscription } from "./platform/bus.js";
+import { inProcessClient, serviceClient } from "./platform/clients.js";
+import { DEFAULT_PORTS, type Config, type ServiceName } from "./platform/config.js";
+import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./platform/db.js";
+import { HealthState } from "./platform/health.js";
+import { authInterceptor, observabilityInterceptor } from "./platform/interceptors.js";
+import { Metrics, metricsInterceptor } from "./platform/metrics.js";
+import type { Logger } from "./platform/logger.js";
+import { OutboxRelay } from "./platform/outbox.js";
+import { reflectionRoutes } from "./platform/reflection.js";
+import { startRpcServer } from "./platform/server.js";
+import { textInterceptor } from "./platform/text.js";
+import { idempotencyInterceptor, type KeyStore } from "./platform/idempotency.js";
+import { tracingEnabled } from "./platform/trace-state.js";
+import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./platform/tracing.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -229,7 +230,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (orms.checkout) {
       const relay = relayFor("checkout");
       const service = new CheckoutService(
-        orms.checkout.em,
+        pgOrderStore(orms.checkout.em),
         eventCatalogue(clientFor("event")),
         bookingHolds(clientFor("booking")),
         outboxOrderEvents(() => relay.wake()),
