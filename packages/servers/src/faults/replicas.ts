@@ -59,7 +59,8 @@ if (flags.help) {
   console.log(`usage: node packages/servers/dist/faults/replicas.js [options]   (make replicas ARGS="...")
   --buyers <n>           concurrent buyers, spread over both checkout replicas (default 500)
   --capacity <n>         seats on sale, over two ticket types (default 400)
-  --kill-after <s>       load before one replica of each service is killed, once a quarter is sold (default 10)
+  --kill-after <s>       load before one replica of each service is killed (at least TTL + 5 s), once a quarter
+                         is sold (default 10)
   --hold-ttl <s>         TICKETING_HOLD_TTL of the services (default 15)
   --sell-out-within <s>  how long the survivors get to sell every seat (default 360)`);
   process.exit(0);
@@ -203,8 +204,9 @@ async function main(): Promise<number> {
       );
       return { sold: Number(rows[0]?.sold ?? 0), held: Number(rows[0]?.held ?? 0) };
     };
-    // Mid-run: after at least `--kill-after` seconds of load, once a quarter of the seats is sold.
-    await sleep(opts.killAfterMs);
+    // Mid-run: once a quarter of the seats is sold, after at least `--kill-after` seconds of load and never before
+    // the first holds have fallen due (TTL + 5 s), so both booking replicas have had expiries to share.
+    await sleep(Math.max(opts.killAfterMs, (opts.ttl + 5) * 1000));
     for (const until = Date.now() + opts.sellOutMs / 2; (await soldAt()).sold < opts.capacity / 4 && Date.now() < until; ) await sleep(500);
     const beforeKill = await soldAt();
     const victims = ALL_SERVICES.map((s) => `${s}-2`);
