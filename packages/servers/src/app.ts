@@ -12,7 +12,7 @@ import { bookingRoutes } from "./booking/routes.js";
 import { startExpiryScheduler } from "./booking/scheduler.js";
 import { BookingService } from "./booking/service.js";
 import { checkoutSchema } from "./checkout/index.js";
-import { CHECKOUT_GROUP, consumeBookingEvents, outboxOrderEvents } from "./checkout/events.js";
+import { consumeBookingEvents, outboxOrderEvents } from "./checkout/events.js";
 import { bookingHolds, eventCatalogue } from "./checkout/gateways.js";
 import { checkoutRoutes } from "./checkout/routes.js";
 import { CheckoutService } from "./checkout/service.js";
@@ -22,7 +22,7 @@ import { bookingStock } from "./event/gateways.js";
 import { eventRoutes } from "./event/routes.js";
 import { EventService } from "./event/service.js";
 import { emailChannel, logChannel, webhookChannel, type Channel } from "./notification/channels.js";
-import { consumeOrderEvents, NOTIFICATION_GROUP, orderEventJson } from "./notification/events.js";
+import { consumeOrderEvents, orderEventJson } from "./notification/events.js";
 import { notificationSchema } from "./notification/index.js";
 import { notificationRoutes } from "./notification/routes.js";
 import { NotificationService } from "./notification/service.js";
@@ -384,18 +384,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (started.checkout) {
       const subscription = await consumeBookingEvents(consumerBus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
       subscriptions.push(subscription);
-      watchLag(metrics, CHECKOUT_GROUP, subscription);
+      watchLag(metrics, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
       const subscription = await consumeOrderEvents(consumerBus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
       subscriptions.push(subscription);
-      watchLag(metrics, NOTIFICATION_GROUP, subscription);
+      watchLag(metrics, subscription);
       notifications.start();
       cleanup.push(() => notifications.stop());
     }
     if (admission) {
-      subscriptions.push(await admission.consume(bus, dependency(admissionPb.AdmissionService, "order-events consumer")));
+      const subscription = await admission.consume(consumerBus, dependency(admissionPb.AdmissionService, "order-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, subscription);
     }
     cleanup.push(async () => {
       for (const s of subscriptions) await s.close();
@@ -441,9 +443,9 @@ async function embeddedSecret(dataDir: string | undefined): Promise<string> {
   return secret;
 }
 
-function watchLag(metrics: Metrics, group: string, subscription: Subscription): void {
+function watchLag(metrics: Metrics, subscription: Subscription): void {
   const lag = subscription.lag?.bind(subscription);
-  if (lag) metrics.watchConsumer({ group, lag });
+  if (lag && subscription.group) metrics.watchConsumer({ group: subscription.group, lag });
 }
 
 function channelFor(config: Config, logger: Logger): Channel {

@@ -324,6 +324,10 @@ class KafkaSubscription implements Subscription {
     }
   }
 
+  get group(): string {
+    return this.options.group;
+  }
+
   /** Per assigned partition: the partition's end offset minus the group's committed offset. */
   async lag(): Promise<PartitionLag[]> {
     const current = this.#current;
