@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the Helm chart offline (make helm-check; CI runs it): helm lint, helm template with the default and the
-# production-like values, every rendered object decoded strictly into its Kubernetes API type and checked against
-# the others by deploy/validate; then proves the checks bite: a misspelt field, a missing required value and a
-# hook that needs a Secret that does not exist yet must each fail. Rendered objects land in .run/helm/.
+# production-like values (each checked against values.schema.json by helm itself), every rendered object decoded
+# strictly into its Kubernetes API type and checked against the others by deploy/validate; then proves the checks
+# bite: a misspelt values key, a misspelt field in a free-form override and in a fixture, a missing required value
+# and an undeclared existing Secret must each fail. Rendered objects land in .run/helm/.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -52,15 +53,21 @@ must_fail() {
     ok "$what: refused ($(grep -m1 -- "$expect" "$log" | sed 's/^[^:]*: //' | cut -c1-120))"
   fi
 }
-misspelt_override() {
+misspelt_value() {
+  "$helm" template tix "$chart" -f "$chart/ci/default-values.yaml" --kube-version "$kube" --set services.checkout.replcas=3
+}
+misspelt_free_form_override() {
+  # affinity is passed through as written, so only the decoder can see the misspelt field in it.
   "$helm" template tix "$chart" -f "$chart/ci/default-values.yaml" --kube-version "$kube" \
-    --set-json 'services.checkout.resources={"requests":{"cpu":"1"},"limts":{"memory":"1Gi"}}' | "$validate" -
+    --set-json 'services.checkout.affinity={"nodeAffinty":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[]}}}' | "$validate" -
 }
 existing_secret_undeclared() {
   "$helm" template tix "$chart" -f "$chart/values-production.yaml" --kube-version "$kube" | "$validate" -
 }
-must_fail "a misspelt field (limts) in a values override" 'unknown field "spec.template.spec.containers\[0\].resources.limts"' \
-  misspelt_override
+must_fail "a misspelt values key (replcas)" "additional properties 'replcas' not allowed" \
+  misspelt_value
+must_fail "a misspelt field (nodeAffinty) in a free-form values override" 'unknown field "spec.template.spec.affinity.nodeAffinty"' \
+  misspelt_free_form_override
 must_fail "a misspelt field in a template" 'unknown field "spec.template.spec.containers\[0\].readinesProbe"' \
   "$validate" deploy/validate/testdata/misspelt-probe.yaml
 must_fail "no Kafka brokers" "kafka.brokers is required" \

@@ -6,6 +6,7 @@ import { completionScript } from "./commands/completion.js";
 import { toMinor } from "./commands/event/create.js";
 import { run } from "./main.js";
 import { buildProgram } from "./program.js";
+import { qrText } from "./qr.js";
 import { capture, depsFor, fakeDeployment } from "./testing/fake.js";
 import { mintToken } from "./tokens.js";
 
@@ -181,5 +182,77 @@ describe("completion", () => {
       for (const word of ["event", "order", "watch", "onsale", "shop", "e2e", "context"]) expect(script, `${shell} ${word}`).toContain(word);
     }
     expect(() => completionScript("powershell", program)).toThrow(/bash, zsh or fish/);
+  });
+});
+
+describe("tickets and check-in", () => {
+  const EVENT = "00000000-0000-4000-8000-0000000000e1";
+  const admin = () => fake.client({ server: "x", token: "admin-token", customerToken: undefined, jwtSecret: undefined, protocol: "grpc", contextName: undefined });
+
+  it("ticket list shows the buyer's tickets; ticket show --qr prints the code and draws it", async () => {
+    const [first] = fake.tickets.list;
+    const listed = await ticketctl(["ticket", "list"], server);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(new RegExp(`${first!.id}\\s+Standing\\s+1\\s+VALID`));
+    const shown = await ticketctl(["ticket", "show", first!.id, "--qr"], server);
+    expect(shown.code).toBe(0);
+    const code = fake.tickets.codeOf(first!);
+    expect(shown.out).toContain(`code ${code}`);
+    expect(shown.out).toContain(qrText(code));
+    expect((await ticketctl(["ticket", "show", "00000000-0000-4000-8000-00000000dead"], server)).code).toBe(1);
+  });
+
+  it("checkin admits a code once; the second scan exits 1 and says when and at which gate", async () => {
+    const code = fake.tickets.codeOf(fake.tickets.list[0]!);
+    const first = await ticketctl(["checkin", code, "--gate", "north", "--event", EVENT], server);
+    expect(first).toMatchObject({ code: 0, out: "ADMITTED: admitted\n" });
+    expect(fake.calls.find((c) => c.method === "CheckIn")?.request).toMatchObject({ code, gate: "north", eventId: EVENT });
+    const again = await ticketctl(["checkin", code, "--gate", "south"], server);
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/^ALREADY_CHECKED_IN: already checked in at \d{4}-\d\d-\d\dT[\d:.]+Z at north\n$/);
+    expect(again.err).toBe("");
+    const json = await ticketctl(["--json", "checkin", "not-a-code", "--gate", "south"], server);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({ result: "CHECK_IN_RESULT_MALFORMED" });
+    expect((await ticketctl(["checkin", "--gate", "south"], server)).code).toBe(2);
+  });
+
+  it("checkin --offline verifies with the synced keys file only, queues the scans, and upload resolves them", async () => {
+    const [first, second] = fake.tickets.list;
+    const state = join(home, "gate.json");
+    const offline = (code: string, extra: string[] = []) => ticketctl(["checkin", code, "--gate", "north", "--offline", "--state", state, ...extra]);
+
+    const unsynced = await offline(fake.tickets.codeOf(first!));
+    expect(unsynced.code).toBe(1);
+    expect(unsynced.err).toContain("no keys synced");
+
+    const synced = await ticketctl(["checkin", "sync", "--event", EVENT, "--state", state], server);
+    expect(synced).toMatchObject({ code: 0, out: `1 keys, 0 revoked tickets (version 0) in ${state}\n` });
+    expect(JSON.parse(await readFile(state, "utf8"))).toMatchObject({ eventId: EVENT, keys: [{ keyId: "fa4e0001" }], pending: [] });
+
+    // From here on no server is named: the scans below reach nothing but the keys file.
+    const callsBefore = fake.calls.length;
+    expect(await offline(fake.tickets.codeOf(first!))).toMatchObject({ code: 0, out: "ADMITTED (offline; 1 scans to upload)\n" });
+    expect(await offline(fake.tickets.codeOf(first!))).toMatchObject({ code: 1, out: "ALREADY_CHECKED_IN (offline; 1 scans to upload)\n" });
+    const tampered = Buffer.from(fake.tickets.codeOf(first!), "base64url");
+    tampered[10] = (tampered[10] as number) ^ 0x01;
+    expect(await offline(tampered.toString("base64url"))).toMatchObject({ code: 1, out: "BAD_SIGNATURE (offline; 1 scans to upload)\n" });
+    expect(await offline(fake.tickets.codeOf(first!), ["--event", "00000000-0000-4000-8000-00000000beef"])).toMatchObject({ code: 1, out: expect.stringMatching(/^WRONG_EVENT/) });
+    expect(fake.calls.length).toBe(callsBefore);
+
+    // Revoked at the box office: the gate does not know until it syncs, then it refuses.
+    await admin().admission.revokeTicket({ ticketId: second!.id, reason: "refunded" });
+    expect(await offline(fake.tickets.codeOf(second!))).toMatchObject({ code: 0, out: "ADMITTED (offline; 2 scans to upload)\n" });
+    expect((await ticketctl(["checkin", "sync", "--state", state], server)).out).toBe(`1 keys, 1 revoked tickets (version 1) in ${state}\n`);
+    expect(await offline(fake.tickets.codeOf(second!))).toMatchObject({ code: 1, out: "REVOKED (offline; 2 scans to upload)\n" });
+
+    // Back online: the queued scans are uploaded; the server's answer is the last word (the revoked one is refused).
+    const uploaded = await ticketctl(["--json", "checkin", "upload", "--state", state], server);
+    expect(uploaded.code).toBe(0);
+    expect(JSON.parse(uploaded.out).map((r: { result: string }) => r.result)).toEqual(["CHECK_IN_RESULT_ADMITTED", "CHECK_IN_RESULT_REVOKED"]);
+    const sent = fake.calls.find((c) => c.method === "UploadOfflineScans")?.request as { scans: { code: string; gate: string }[] };
+    expect(sent.scans.map((s) => [s.code, s.gate])).toEqual([[fake.tickets.codeOf(first!), "north"], [fake.tickets.codeOf(second!), "north"]]);
+    expect(JSON.parse(await readFile(state, "utf8")).pending).toEqual([]);
+    expect((await ticketctl(["checkin", "upload", "--state", state], server)).out).toBe("nothing to upload\n");
   });
 });

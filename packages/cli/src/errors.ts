@@ -14,6 +14,14 @@ export class CliError extends Error {
   }
 }
 
+/** A command that printed its answer and ends with a non-zero exit code: a refused scan, say. Nothing more is printed. */
+export class ExitStatus extends Error {
+  override readonly name = "ExitStatus";
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 const HINTS: Partial<Record<Code, string>> = {
   [Code.Unavailable]: "check the server address (--server, TICKETCTL_SERVER or `ticketctl context list`) and that it is running",
   [Code.Unauthenticated]: "set a token: --token, TICKETCTL_TOKEN, or `ticketctl context add NAME --server URL --token JWT`",

@@ -3,7 +3,7 @@ import { CommanderError } from "commander";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defaultCreateClient, type Deps } from "./deps.js";
-import { describeError, EXIT } from "./errors.js";
+import { describeError, EXIT, ExitStatus } from "./errors.js";
 import { buildProgram } from "./program.js";
 
 /** Never throws: a failure becomes its message on stderr and the exit code it maps to. */
@@ -17,6 +17,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       // --help and --version end through here too, successfully.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    if (err instanceof ExitStatus) return err.exitCode;
     const { lines, exitCode } = describeError(err);
     deps.stderr.write(`${lines.join("\n")}\n`);
     return exitCode;

@@ -2,21 +2,19 @@ import { Code, checkout, createTicketingClient, toTicketingError } from "@ticket
 import pg from "pg";
 import { sql } from "kysely";
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CheckoutService, MAX_CART_LINES, type Holds } from "./checkout/service.js";
 import { outboxOrderEvents } from "./checkout/events.js";
+import { pgOrderStore } from "./checkout/store.js";
 import { DomainError } from "./platform/errors.js";
 import { createLogger } from "./platform/logger.js";
-import { createEventWith, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { createEventWith, platformForFile, type TestPlatform } from "./testing/harness.js";
 
 // Carts and placement on real PostgreSQL: what races and late answers may and may not do to a cart.
 
 let t: TestPlatform;
-beforeAll(async () => {
-  t = await startTestPlatform({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } });
-});
-afterAll(async () => {
-  await t?.close();
+platformForFile({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } }, (p) => {
+  t = p;
 });
 
 const quantities = async (client: ReturnType<TestPlatform["customer"]>) =>
@@ -68,7 +66,7 @@ describe("a PlaceOrder that finishes late", () => {
       statuses: async () => [],
     };
     const checkout = new CheckoutService(
-      t.platform.orms.checkout!.em,
+      pgOrderStore(t.platform.orms.checkout!.em),
       { ticket: async (id) => ({ ticketId: id, eventId: randomUUID(), name: "GA", priceMinor: 4500n, currency: "EUR" }) },
       slowHolds,
       outboxOrderEvents(() => {}),

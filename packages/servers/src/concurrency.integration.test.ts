@@ -3,23 +3,20 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxBookingEvents } from "./booking/events.js";
 import { bookingSchema } from "./booking/index.js";
-import { BookingService, type BookingEvents } from "./booking/service.js";
+import type { BookingEvents } from "./booking/ports.js";
+import { BookingService } from "./booking/service.js";
 import { openOrm, type Orm } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
-import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { createEventWith, eventually, platformForFile, stockIn, type TestPlatform } from "./testing/harness.js";
 
 // Concurrency proofs on real PostgreSQL over real gRPC. The platform's own expiry sweep is switched off (a yearly
 // cron) so each test decides who races.
 
 let t: TestPlatform;
-beforeAll(async () => {
-  t = await startTestPlatform({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } });
+platformForFile({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } }, (p) => {
+  t = p;
 });
-afterAll(async () => {
-  await t?.close();
-});
-
-const stockOf = async (ticketId: string) => (await t.admin.bookings.getStock({ ticketId })).stock!;
+const stockOf = (ticketId: string) => stockIn(t, ticketId);
 
 describe("on-sale under contention", () => {
   it("300 parallel buyers for the last 50 units: exactly 50 sold, never oversold", async () => {

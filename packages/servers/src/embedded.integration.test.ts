@@ -1,7 +1,7 @@
 import { checkout, createTicketingClient, toTicketingError } from "@ticketing/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { RUNNABLE, startPlatform, type Platform } from "./platform/app.js";
+import { RUNNABLE, startPlatform, type Platform } from "./app.js";
 import { loadConfig } from "./platform/config.js";
 import { UnmigratedSchemaError } from "./platform/db.js";
 import { createEventWith, createTestDatabase } from "./testing/harness.js";

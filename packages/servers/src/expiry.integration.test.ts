@@ -1,17 +1,17 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, booking, checkout, toTicketingError } from "@ticketing/sdk";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TOPICS, type BusMessage } from "./platform/bus.js";
-import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { createEventWith, eventually, platformForFile, stockIn, type TestPlatform } from "./testing/harness.js";
 
 // Holds that run out: a 1-second TTL and a sweep every second. The expiry travels booking → outbox → bus →
 // checkout, and the order becomes EXPIRED.
 
 let t: TestPlatform;
 const orderEvents: BusMessage[] = [];
-beforeAll(async () => {
-  t = await startTestPlatform({ env: { TICKETING_HOLD_TTL: "1s", TICKETING_EXPIRY_CRON: "* * * * * *" } });
+platformForFile({ env: { TICKETING_HOLD_TTL: "1s", TICKETING_EXPIRY_CRON: "* * * * * *" } }, async (p) => {
+  t = p;
   await t.platform.bus.subscribe({
     topic: TOPICS.orderEvents,
     group: "test-observer",
@@ -20,11 +20,7 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => {
-  await t?.close();
-});
-
-const stockOf = async (ticketId: string) => (await t.admin.bookings.getStock({ ticketId })).stock!;
+const stockOf = (ticketId: string) => stockIn(t, ticketId);
 
 describe("hold expiry", () => {
   it("a short TTL expires the holds, restores the stock and marks the order EXPIRED", async () => {

@@ -1,21 +1,17 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, booking, checkout, toTicketingError } from "@ticketing/sdk";
 import * as http2 from "node:http2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { describe, expect, it } from "vitest";
+import { createEventWith, eventually, platformForFile, stockIn, type TestPlatform } from "./testing/harness.js";
 
 // The buying flow end to end over real gRPC on real PostgreSQL: every call goes through the network, the auth and
 // error interceptors, and the service-to-service SDK clients.
 
 let t: TestPlatform;
-beforeAll(async () => {
-  t = await startTestPlatform();
+platformForFile({}, (p) => {
+  t = p;
 });
-afterAll(async () => {
-  await t?.close();
-});
-
-const stockOf = async (ticketId: string) => (await t.admin.bookings.getStock({ ticketId })).stock!;
+const stockOf = (ticketId: string) => stockIn(t, ticketId);
 
 describe("buying flow", () => {
   it("create event → add to cart → place order → pay: holds confirmed, stock sold", async () => {

@@ -1,7 +1,7 @@
 import { Code, booking, checkout, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEventWith, startTestPlatform, type TestPlatform } from "./testing/harness.js";
+import { createEventWith, gaAndVipEvent, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
 // Bad input gets a clear error with the right code, never UNKNOWN or INTERNAL, and changes nothing. Several tests
 // reproduce one of the seed system's defects (ARCHITECTURE.md §9) and show it is gone.
@@ -128,16 +128,7 @@ describe("CreateEvent", () => {
   });
 
   it("is idempotent under its key; the same key with another body is refused (seed: no idempotency)", async () => {
-    const request = {
-      idempotencyKey: `launch-${randomUUID()}`,
-      name: "Idempotent Fest",
-      startsAt: { seconds: 2_000_000_000n },
-      endsAt: { seconds: 2_000_003_600n },
-      ticketTypes: [
-        { name: "GA", price: { amountMinor: 100n, currency: "EUR" }, capacity: 5 },
-        { name: "VIP", price: { amountMinor: 900n, currency: "EUR" }, capacity: 2 },
-      ],
-    };
+    const request = gaAndVipEvent(`launch-${randomUUID()}`, "Idempotent Fest");
     const [a, b] = await Promise.all([t.admin.events.createEvent(request), t.admin.events.createEvent(request)]);
     const c = await t.admin.events.createEvent(request);
     expect(new Set([a.event!.id, b.event!.id, c.event!.id]).size).toBe(1);

@@ -4,7 +4,7 @@ import { createPrivateKey } from "node:crypto";
 import { relative } from "node:path";
 import { generateSigningKey, KeyRing } from "./admission/codes.js";
 import { ROLES, TokenAuthority, type Role } from "./platform/auth.js";
-import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./platform/app.js";
+import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./app.js";
 import { ConfigError, loadConfig, redact } from "./platform/config.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
@@ -76,7 +76,10 @@ program
   .action(async (opts: { sub: string; role: Role; ttl: number }) => {
     const secret = process.env["TICKETING_JWT_SECRET"];
     if (!secret || secret.length < 32) throw new ConfigError("TICKETING_JWT_SECRET must be set (at least 32 characters)");
-    console.log(await new TokenAuthority(secret).mint({ sub: opts.sub, role: opts.role }, opts.ttl));
+    const issuer = process.env["TICKETING_JWT_ISSUER"]?.trim() || undefined;
+    const audience = process.env["TICKETING_JWT_AUDIENCE"]?.trim() || undefined;
+    const authority = new TokenAuthority(secret, {}, { ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) });
+    console.log(await authority.mint({ sub: opts.sub, role: opts.role }, opts.ttl));
   });
 
 async function serve(services: readonly RunnableService[], migrateFirst: boolean, envFile: string | undefined): Promise<void> {

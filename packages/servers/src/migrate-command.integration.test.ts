@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RUNNABLE } from "./platform/app.js";
+import { RUNNABLE } from "./app.js";
 import { createTestDatabase, type TestDatabase } from "./testing/harness.js";
 
 // `ticketing-server migrate` as a migration job runs it (the Compose `migrate` service, the Helm pre-install hook):

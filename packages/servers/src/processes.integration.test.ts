@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InProcessBus } from "./platform/bus.js";
 import { createLogger } from "./platform/logger.js";
-import { createEventWith, createTestDatabase, eventually, startTestPlatform, type TestDatabase, type TestPlatform } from "./testing/harness.js";
+import { createEventWith, createTestDatabase, eventually, gaAndVipEvent, startTestPlatform, type TestDatabase, type TestPlatform } from "./testing/harness.js";
 
 // One server per service, as `ticketing-server event|booking|checkout` runs them: each calls the others through the
 // SDK over the network with its own service token. The three share one database (separate schemas) and, until Kafka
@@ -83,16 +83,7 @@ describe("CreateEvent when booking is down", () => {
     await bookingDb?.drop();
   });
 
-  const request = (key: string, name: string) => ({
-    idempotencyKey: key,
-    name,
-    startsAt: { seconds: 2_000_000_000n },
-    endsAt: { seconds: 2_000_003_600n },
-    ticketTypes: [
-      { name: "GA", price: { amountMinor: 100n, currency: "EUR" }, capacity: 5 },
-      { name: "VIP", price: { amountMinor: 900n, currency: "EUR" }, capacity: 2 },
-    ],
-  });
+  const request = gaAndVipEvent;
   const rows = async () =>
     (
       await sql<{ name: string; status: string }>`select name, status from event.event order by name`.execute(

@@ -2,7 +2,8 @@ import { Code, checkout, toTicketingError } from "@ticketing/sdk";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxBookingEvents } from "./booking/events.js";
-import { BookingService, type BookingEvents } from "./booking/service.js";
+import type { BookingEvents } from "./booking/ports.js";
+import { BookingService } from "./booking/service.js";
 import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
 // Orders reach a truthful state by themselves, on real PostgreSQL: booking's decisions reach checkout by event,

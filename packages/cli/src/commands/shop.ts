@@ -23,7 +23,7 @@ async function runShop(r: Run): Promise<void> {
 export function register(program: Command, deps: Deps): void {
   program
     .command("shop")
-    .description("Buy interactively: browse events, pick tickets, place, pay and follow the order live (terminal only)")
+    .description("Buy interactively: browse events, pick tickets, place, pay, follow the order live and get its tickets' QR codes (terminal only)")
     .addHelpText("before", "Buys as the context's customer when it has one (the contexts `make start` writes do), else with the token in use.\n")
     .addHelpText("after", examples("ticketctl shop", "ticketctl shop --context embedded-50600-customer"))
     .action(act(deps, runShop));

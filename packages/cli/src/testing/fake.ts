@@ -1,8 +1,9 @@
 // An in-memory stand-in for a deployment, for the CLI's command tests: no server, no network, no TTY.
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
-import { booking, checkout, createTicketingClient, event, type TicketingClient } from "@ticketing/sdk";
+import { admission, booking, checkout, createTicketingClient, decodeTicketCode, event, type TicketingClient } from "@ticketing/sdk";
+import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { PassThrough } from "node:stream";
 import type { Connection, Deps } from "../deps.js";
 
@@ -27,7 +28,9 @@ export function fakeDeployment() {
       createdAt: timestampFromDate(new Date("2027-01-01T10:00:00Z")),
       updatedAt: timestampFromDate(new Date("2027-01-01T10:00:00Z")),
     });
+  const tickets = fakeTickets(order(checkout.OrderStatus.PAID));
   const routes = (router: ConnectRouter) => {
+    tickets.serve(router, record);
     router.service(event.EventService, {
       createEvent(req, ctx) {
         record("CreateEvent", req, ctx.requestHeader);
@@ -97,7 +100,100 @@ export function fakeDeployment() {
       retry: false,
       transport: ({ interceptors }) => createRouterTransport(routes, { transport: { interceptors } }),
     });
-  return { calls, events, client };
+  return { calls, events, client, tickets };
+}
+
+const { CheckInResult: R } = admission;
+
+/**
+ * The admission side of the fake: the paid order's two tickets, with codes signed the way the admission service
+ * signs them (a TicketCodePayload, Ed25519 by node:crypto, base64url), so the CLI's offline verification checks real
+ * signatures. Tickets appear on the second ListTickets call for the order: issuance follows the payment.
+ */
+function fakeTickets(paid: checkout.Order) {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const keyId = "fa4e0001";
+  const eventId = "00000000-0000-4000-8000-0000000000e1";
+  const issuedAt = timestampFromDate(new Date("2027-01-01T10:01:00Z"));
+  const list = [1, 2].map((n) =>
+    create(admission.TicketSchema, {
+      id: `00000000-0000-4000-8000-0000000001${n}0`,
+      orderId: paid.id,
+      userId: paid.userId,
+      eventId,
+      ticketTypeId: "00000000-0000-4000-8000-0000000000a1",
+      ticketTypeName: "Standing",
+      number: n,
+      status: admission.TicketStatus.VALID,
+      issuedAt,
+    }),
+  );
+  const raw = (id: string) => Uint8Array.from(Buffer.from(id.replace(/-/g, ""), "hex"));
+  const codeOf = (t: admission.Ticket) => {
+    const payload = toBinary(
+      admission.TicketCodePayloadSchema,
+      create(admission.TicketCodePayloadSchema, { ticketId: raw(t.id), eventId: raw(t.eventId), ticketTypeId: raw(t.ticketTypeId), keyId, issuedAtSeconds: issuedAt.seconds }),
+    );
+    const envelope = create(admission.TicketCodeSchema, { payload, signature: sign(null, payload, privateKey) });
+    return Buffer.from(toBinary(admission.TicketCodeSchema, envelope)).toString("base64url");
+  };
+  const revoked: string[] = [];
+  const admitted = new Map<string, admission.CheckIn>();
+  let listings = 0;
+
+  /** One scan, online or uploaded: the first admission of a ticket wins. */
+  const scan = (code: string, gate: string, at: Date, offline: boolean): { result: admission.CheckInResult; message: string; admission?: admission.CheckIn } => {
+    const d = decodeTicketCode(code);
+    if (!d) return { result: R.MALFORMED, message: "refused: not a ticket code" };
+    if (d.keyId !== keyId || !verify(null, d.payload, publicKey, d.signature)) return { result: R.BAD_SIGNATURE, message: "refused: forged or altered" };
+    if (revoked.includes(d.ticketId)) return { result: R.REVOKED, message: "refused: this ticket was revoked" };
+    const before = admitted.get(d.ticketId);
+    if (before) return { result: R.ALREADY_CHECKED_IN, message: `already checked in at ${timestampDate(before.checkedInAt!).toISOString()} at ${before.gate}`, admission: before };
+    const first = create(admission.CheckInSchema, { ticketId: d.ticketId, eventId: d.eventId, gate, checkedInAt: timestampFromDate(at), offline });
+    admitted.set(d.ticketId, first);
+    return { result: R.ADMITTED, message: "admitted", admission: first };
+  };
+
+  function serve(router: ConnectRouter, record: (method: string, request: unknown, header: Headers) => void) {
+    router.service(admission.AdmissionService, {
+      listTickets(req, ctx) {
+        record("ListTickets", req, ctx.requestHeader);
+        if (state.fail) throw new ConnectError("admission is down", Code.Unavailable);
+        if (req.orderId && listings++ === 0) return { tickets: [] };
+        return { tickets: list.filter((t) => !req.orderId || t.orderId === req.orderId) };
+      },
+      getTicketCode(req, ctx) {
+        record("GetTicketCode", req, ctx.requestHeader);
+        const t = list.find((x) => x.id === req.ticketId);
+        if (!t) throw new ConnectError(`ticket ${req.ticketId} not found`, Code.NotFound);
+        return { ticket: t, code: codeOf(t), keyId };
+      },
+      checkIn(req, ctx) {
+        record("CheckIn", req, ctx.requestHeader);
+        return scan(req.code, req.gate, new Date(), false);
+      },
+      getVerificationKeys(req, ctx) {
+        record("GetVerificationKeys", req, ctx.requestHeader);
+        const since = Number(req.revocationsSinceVersion);
+        return {
+          keys: [{ keyId, publicKey: Uint8Array.from(Buffer.from(publicKey.export({ format: "jwk" }).x as string, "base64url")), signing: true }],
+          revocations: revoked.slice(since).map((ticketId, i) => ({ ticketId, eventId, version: BigInt(since + i + 1) })),
+          revocationVersion: BigInt(revoked.length),
+        };
+      },
+      uploadOfflineScans(req, ctx) {
+        record("UploadOfflineScans", req, ctx.requestHeader);
+        return { results: req.scans.map((s) => ({ scanId: s.scanId, ...scan(s.code, s.gate, s.scannedAt ? timestampDate(s.scannedAt) : new Date(), true) })) };
+      },
+      revokeTicket(req, ctx) {
+        record("RevokeTicket", req, ctx.requestHeader);
+        if (!revoked.includes(req.ticketId)) revoked.push(req.ticketId);
+        return { ticket: list.find((x) => x.id === req.ticketId) };
+      },
+    });
+  }
+  const state = { list, codeOf, serve, /** Set to make ListTickets fail as an unreachable service does. */ fail: false };
+  return state;
 }
 
 /** Captures what a command writes. */

@@ -3,6 +3,7 @@ import { Box, Text, render, useApp, useInput } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import type { Deps } from "../deps.js";
 import { money, plural } from "../format.js";
+import { PaidTickets } from "./tickets.js";
 import { OrderCard } from "./watch.js";
 
 type Screen =
@@ -159,6 +160,7 @@ export function Shop({ client, payer }: { client: TicketingClient; payer?: Ticke
       {screen.kind === "order" ? (
         <Box flexDirection="column">
           <OrderCard order={order} history={history} />
+          {order?.status === pb.OrderStatus.PAID ? <PaidTickets client={client} orderId={order.id} /> : null}
           <Text dimColor>{order && !FINAL.has(order.status) ? "y pay · x cancel · " : ""}b back · q quit</Text>
         </Box>
       ) : null}

@@ -3,13 +3,11 @@ import type { Bus, Subscription } from "../platform/bus.js";
 import type { Config } from "../platform/config.js";
 import type { Em, ServiceSchema } from "../platform/db.js";
 import type { Logger } from "../platform/logger.js";
-import { OUTBOX_TRACE_CONTEXT, outboxTraceContextMigration } from "../platform/outbox-entities.js";
 import { generateSigningKey, KeyRing } from "./codes.js";
 import { admissionEntities } from "./entities.js";
 import { consumeOrderEvents } from "./events.js";
+import { migrations } from "./migrations/index.js";
 import { outboxTicketEvents } from "./messages.js";
-import { Migration20261201000000_initial } from "./migrations/Migration20261201000000_initial.js";
-import { Migration20261207000000_request_keys } from "./migrations/Migration20261207000000_request_keys.js";
 import { keptSigningKey } from "./repository.js";
 import { admissionRoutes } from "./routes.js";
 import { AdmissionService } from "./service.js";
@@ -18,11 +16,7 @@ import { AdmissionService } from "./service.js";
 export const admissionSchema: ServiceSchema = {
   schema: "admission",
   entities: admissionEntities,
-  migrations: [
-    { name: "Migration20261201000000_initial", class: Migration20261201000000_initial },
-    { name: "Migration20261207000000_request_keys", class: Migration20261207000000_request_keys },
-    { name: OUTBOX_TRACE_CONTEXT, class: outboxTraceContextMigration("admission") },
-  ],
+  migrations,
 };
 
 /** The admission service as a process runs it: the use cases, their routes and the order-events consumer. */

@@ -7,41 +7,22 @@ import { booking as pb, createTicketingClient } from "@ticketing/sdk";
 import { sql } from "kysely";
 import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { pino } from "pino";
 import { bookingSchema } from "../booking/index.js";
-import { RUNNABLE, startPlatform } from "../platform/app.js";
 import { TOPICS } from "../platform/bus.js";
-import { loadConfig } from "../platform/config.js";
 import { migrate, openOrm } from "../platform/db.js";
 import { KafkaBus } from "../platform/kafka-bus.js";
 import { OutboxRelay, enqueue } from "../platform/outbox.js";
+import { percentile, withDatabase, withPlatform } from "./shared.js";
 
 const { values } = parseArgs({
   options: { messages: { type: "string", default: "20000" }, orders: { type: "string", default: "200" } },
 });
 const MESSAGES = Number(values.messages);
 const ORDERS = Number(values.orders);
-const ADMIN_URL = process.env["TICKETING_TEST_DATABASE_URL"] ?? "postgres://ticketing:ticketing@127.0.0.1:5432/ticketing";
 const BROKERS = process.env["TICKETING_TEST_KAFKA_BROKERS"] ?? "127.0.0.1:9092";
 const silent = pino({ level: "silent" });
 
-async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const name = `ticketing_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  try {
-    return await work(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function throughput(): Promise<void> {
   await withDatabase(async (url) => {
@@ -93,53 +74,40 @@ async function throughput(): Promise<void> {
 }
 
 async function latency(): Promise<void> {
-  await withDatabase(async (url) => {
-    const config = loadConfig({
-      TICKETING_DATABASE_URL: url,
-      TICKETING_JWT_SECRET: randomBytes(32).toString("hex"),
-      TICKETING_PORT: "0",
-      TICKETING_KAFKA_BROKERS: BROKERS,
-      TICKETING_KAFKA_NAMESPACE: `bench-${randomBytes(3).toString("hex")}.`,
-      TICKETING_LOG_LEVEL: "silent",
+  await withPlatform(async (platform) => {
+    const admin = createTicketingClient({ baseUrl: platform.url, token: await platform.tokens.mint({ sub: "admin", role: "admin" }) });
+    const { event } = await admin.events.createEvent({
+      name: "Bench",
+      startsAt: { seconds: 2_000_000_000n },
+      endsAt: { seconds: 2_000_003_600n },
+      ticketTypes: [{ name: "GA", price: { amountMinor: 1000n, currency: "EUR" }, capacity: ORDERS }],
     });
-    const platform = await startPlatform({ services: RUNNABLE, config, logger: silent, migrate: true });
-    try {
-      const admin = createTicketingClient({ baseUrl: platform.url, token: await platform.tokens.mint({ sub: "admin", role: "admin" }) });
-      const { event } = await admin.events.createEvent({
-        name: "Bench",
-        startsAt: { seconds: 2_000_000_000n },
-        endsAt: { seconds: 2_000_003_600n },
-        ticketTypes: [{ name: "GA", price: { amountMinor: 1000n, currency: "EUR" }, capacity: ORDERS }],
-      });
-      const ticketId = event!.ticketTypes[0]!.id;
-      const paidAt = new Map<string, number>();
-      for (let i = 0; i < ORDERS; i++) {
-        const buyer = createTicketingClient({ baseUrl: platform.url, token: await platform.tokens.mint({ sub: `bench-${i}`, role: "customer" }) });
-        await buyer.checkout.addToCart({ ticketId, quantity: 1 });
-        const { order } = await buyer.checkout.placeOrder({});
-        const { order: paid } = await admin.checkout.markOrderAsPaid({ orderId: order!.id, paymentReference: `bench-${i}` });
-        // The PAID transition's own database timestamp: the same clock as the notification's created_at.
-        paidAt.set(order!.id, timestampDate(paid!.updatedAt!).getTime());
-      }
-      const db = platform.orms.notification!.em.fork().getKysely();
-      let rows: { order_id: string; created_at: Date | string }[] = [];
-      for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
-        ({ rows } = await sql<{ order_id: string; created_at: Date | string }>`
-          select order_id, created_at from notification.notification where order_event_type = 'ORDER_EVENT_TYPE_PAID'`.execute(db));
-        if (rows.length >= ORDERS) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      const latencies = rows
-        .map((r) => new Date(r.created_at).getTime() - (paidAt.get(r.order_id) ?? NaN))
-        .filter((ms) => Number.isFinite(ms))
-        .sort((a, b) => a - b);
-      console.log(
-        `order paid → notification stored: ${latencies.length} orders, p50 ${percentile(latencies, 50)} ms, ` +
-          `p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (one order at a time, all services in one process)`,
-      );
-    } finally {
-      await platform.close();
+    const ticketId = event!.ticketTypes[0]!.id;
+    const paidAt = new Map<string, number>();
+    for (let i = 0; i < ORDERS; i++) {
+      const buyer = createTicketingClient({ baseUrl: platform.url, token: await platform.tokens.mint({ sub: `bench-${i}`, role: "customer" }) });
+      await buyer.checkout.addToCart({ ticketId, quantity: 1 });
+      const { order } = await buyer.checkout.placeOrder({});
+      const { order: paid } = await admin.checkout.markOrderAsPaid({ orderId: order!.id, paymentReference: `bench-${i}` });
+      // The PAID transition's own database timestamp: the same clock as the notification's created_at.
+      paidAt.set(order!.id, timestampDate(paid!.updatedAt!).getTime());
     }
+    const db = platform.orms.notification!.em.fork().getKysely();
+    let rows: { order_id: string; created_at: Date | string }[] = [];
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      ({ rows } = await sql<{ order_id: string; created_at: Date | string }>`
+        select order_id, created_at from notification.notification where order_event_type = 'ORDER_EVENT_TYPE_PAID'`.execute(db));
+      if (rows.length >= ORDERS) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const latencies = rows
+      .map((r) => new Date(r.created_at).getTime() - (paidAt.get(r.order_id) ?? NaN))
+      .filter((ms) => Number.isFinite(ms))
+      .sort((a, b) => a - b);
+    console.log(
+      `order paid → notification stored: ${latencies.length} orders, p50 ${percentile(latencies, 50)} ms, ` +
+        `p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (one order at a time, all services in one process)`,
+    );
   });
 }
 

@@ -6,7 +6,7 @@ import { DomainError, notFound } from "../platform/errors.js";
 import type { BookingRecord, HoldItem } from "./domain/booking.js";
 import { Booking, Stock } from "./entities.js";
 import * as repo from "./repository.js";
-import type { BookingEvents } from "./service.js";
+import type { BookingEvents } from "./ports.js";
 import { uuidv7 } from "../platform/ids.js";
 
 export interface HoldRequest {
@@ -38,7 +38,7 @@ export interface StockShape {
 
 export type ShapeOf = (ticketId: string) => StockShape;
 
-export const shortageError = (shortages: { ticketId: string; requested: number; available: number }[]) =>
+const shortageError = (shortages: { ticketId: string; requested: number; available: number }[]) =>
   new DomainError(
     "ResourceExhausted",
     `not enough tickets: ${shortages.map((s) => `${s.ticketId} has ${s.available}, ${s.requested} requested`).join("; ")}`,

@@ -1,38 +1,20 @@
-import { sql, type Kysely } from "kysely";
-import { prepared, type Em } from "../platform/db.js";
-import type { BookingRecord, BookingStatus, EndedStatus, StockRecord } from "./domain/booking.js";
+import { sql } from "kysely";
+import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
+import { holdFromStates, type BookingRecord, type BookingStatus, type EndedStatus, type StockRecord } from "./domain/booking.js";
+import type { BookingEntity, BookingTables } from "./entities.js";
 
-// The driver hands timestamps over as strings (MikroORM's type parsers); the mappers turn them into Dates.
-// All stock and hold changes are single conditional statements: the database decides who wins, and no row lock is
-// held across anything but the statement itself and the rest of its (short, local) transaction.
+// Reads and the rarer writes go through Kysely typed from the entities. Every statement that changes held or sold
+// stock stays hand-written SQL (booking.hold_batch, endHolds): single conditional statements, so the database decides
+// who wins and no row lock is held across anything but the statement and the rest of its short transaction.
 
-type Db = Kysely<unknown>;
-const db = (em: Em): Db => em.getKysely() as unknown as Db;
+const db = (em: Em) => em.getKysely<BookingTables>(TYPED).withSchema("booking");
 
-interface BookingRow {
-  id: string;
-  order_id: string;
-  ticket_id: string;
-  event_id: string;
-  quantity: number;
-  status: BookingStatus;
-  expires_at: Date | string;
-  created_at: Date | string;
-  updated_at: Date | string;
-  payment_reference: string;
-}
-interface StockRow {
-  ticket_id: string;
-  event_id: string;
-  total: number;
-  held: number;
-  sold: number;
-  buckets: number;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
+const BOOKING_COLUMNS = [
+  "id", "orderId", "ticketId", "eventId", "quantity", "status", "expiresAt", "createdAt", "updatedAt", "paymentReference",
+] as const;
 
-const toBooking = (r: BookingRow): BookingRecord => ({
+/** A booking as hand-written SQL returns it (`returning b.*`). */
+const fromWire = (r: WireRow<BookingEntity, "booking">): BookingRecord => ({
   id: r.id,
   orderId: r.order_id,
   ticketId: r.ticket_id,
@@ -44,42 +26,43 @@ const toBooking = (r: BookingRow): BookingRecord => ({
   updatedAt: new Date(r.updated_at),
   paymentReference: r.payment_reference,
 });
-const toStock = (r: StockRow): StockRecord => ({
-  ticketId: r.ticket_id,
-  eventId: r.event_id,
-  total: r.total,
-  held: r.held,
-  sold: r.sold,
-  buckets: r.buckets,
-  createdAt: new Date(r.created_at),
-  updatedAt: new Date(r.updated_at),
-});
 
-/** A stock as one row per ticket type: the sums over its buckets. */
-const STOCK_SELECT = sql`
-  select ticket_id, event_id, sum(total)::int as total, sum(held)::int as held, sum(sold)::int as sold,
-         count(*)::int as buckets, min(created_at) as created_at, max(updated_at) as updated_at
-  from booking.stock`;
+/** Stocks as one row per ticket type: the sums over their buckets. */
+const stocks = (em: Em) =>
+  db(em)
+    .selectFrom("stock")
+    .select([
+      "ticketId",
+      "eventId",
+      sql<number>`sum(total)::int`.as("total"),
+      sql<number>`sum(held)::int`.as("held"),
+      sql<number>`sum(sold)::int`.as("sold"),
+      sql<number>`count(*)::int`.as("buckets"),
+      (eb) => eb.fn.min("createdAt").as("createdAt"),
+      (eb) => eb.fn.max("updatedAt").as("updatedAt"),
+    ])
+    .groupBy(["eventId", "ticketId"]);
 
 /** Creates the stock split over `buckets` rows, the remainder of the split going to the first buckets. */
 export async function insertStock(em: Em, ticketId: string, eventId: string, total: number, buckets: number): Promise<boolean> {
-  const { rows } = await sql<{ bucket: number }>`
-    insert into booking.stock (ticket_id, event_id, bucket, buckets, total)
-    select ${ticketId}::uuid, ${eventId}::uuid, b, ${buckets}, ${Math.floor(total / buckets)} + case when b < ${total % buckets} then 1 else 0 end
-    from generate_series(0, ${buckets - 1}) as b
-    on conflict (ticket_id, bucket) do nothing returning bucket`.execute(db(em));
-  return rows.length === buckets;
+  const rows = Array.from({ length: buckets }, (_, bucket) => ({
+    ticketId,
+    eventId,
+    bucket,
+    buckets,
+    total: Math.floor(total / buckets) + (bucket < total % buckets ? 1 : 0),
+  }));
+  const created = await db(em)
+    .insertInto("stock")
+    .values(rows)
+    .onConflict((oc) => oc.columns(["ticketId", "bucket"]).doNothing())
+    .returning("bucket")
+    .execute();
+  return created.length === buckets;
 }
 
 export async function findStock(em: Em, ticketId: string): Promise<StockRecord | undefined> {
-  const { rows } = await sql<StockRow>`${STOCK_SELECT} where ticket_id = ${ticketId}::uuid group by ticket_id, event_id`.execute(db(em));
-  return rows[0] && toStock(rows[0]);
-}
-
-export async function findStocks(em: Em, ticketIds: readonly string[]): Promise<StockRecord[]> {
-  const { rows } = await sql<StockRow>`
-    ${STOCK_SELECT} where ticket_id = any(${ticketIds}::uuid[]) group by ticket_id, event_id`.execute(db(em));
-  return rows.map(toStock);
+  return stocks(em).where("ticketId", "=", ticketId).executeTakeFirst();
 }
 
 /** Stocks ordered by (event_id, ticket_id), after the given key. */
@@ -89,33 +72,37 @@ export async function listStocks(
   after: string[] | undefined,
   limit: number,
 ): Promise<StockRecord[]> {
-  const { rows } = await sql<StockRow>`
-    ${STOCK_SELECT}
-    where (${eventId ?? null}::uuid is null or event_id = ${eventId ?? null}::uuid)
-      and (${after?.[0] ?? null}::uuid is null or (event_id, ticket_id) > (${after?.[0] ?? null}::uuid, ${after?.[1] ?? null}::uuid))
-    group by event_id, ticket_id
-    order by event_id, ticket_id limit ${limit}`.execute(db(em));
-  return rows.map(toStock);
+  let query = stocks(em);
+  if (eventId !== undefined) query = query.where("eventId", "=", eventId);
+  if (after?.[0] !== undefined && after[1] !== undefined) {
+    const key = [after[0], after[1]] as const;
+    query = query.where((eb) => eb(eb.refTuple("eventId", "ticketId"), ">", eb.tuple(key[0], key[1])));
+  }
+  return query.orderBy("eventId").orderBy("ticketId").limit(limit).execute();
 }
 
 /** Deletes a stock (every bucket) that has nothing held or sold; "busy" when it has, "missing" when there is none. */
 export async function deleteStock(em: Em, ticketId: string): Promise<"deleted" | "busy" | "missing"> {
-  const { rows } = await sql<{ deleted: boolean }>`
-    with gone as (
-      delete from booking.stock where ticket_id = ${ticketId}::uuid
-        and not exists (select 1 from booking.stock b where b.ticket_id = ${ticketId}::uuid and (b.held > 0 or b.sold > 0))
-      returning ticket_id
+  const deleted = await db(em)
+    .deleteFrom("stock")
+    .where("ticketId", "=", ticketId)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom("stock as b").select("b.bucket").where("b.ticketId", "=", ticketId).where((w) => w.or([w("b.held", ">", 0), w("b.sold", ">", 0)])),
+        ),
+      ),
     )
-    select exists (select 1 from gone) as deleted`.execute(db(em));
-  if (rows[0]?.deleted) return "deleted";
+    .returning("bucket")
+    .execute();
+  if (deleted.length > 0) return "deleted";
   return (await findStock(em, ticketId)) ? "busy" : "missing";
 }
 
 /** What the hold path needs to know of a stock; none of it changes after the stock is created. */
 export async function stockShapes(em: Em, ticketIds: readonly string[]): Promise<{ ticketId: string; eventId: string; buckets: number }[]> {
-  const { rows } = await sql<{ ticket_id: string; event_id: string; buckets: number }>`
-    select ticket_id, event_id, buckets from booking.stock where ticket_id = any(${ticketIds}::uuid[]) and bucket = 0`.execute(db(em));
-  return rows.map((r) => ({ ticketId: r.ticket_id, eventId: r.event_id, buckets: r.buckets }));
+  if (ticketIds.length === 0) return [];
+  return db(em).selectFrom("stock").select(["ticketId", "eventId", "buckets"]).where("ticketId", "in", ticketIds).where("bucket", "=", 0).execute();
 }
 
 /** One order of a hold batch, with its prepared HELD event. */
@@ -166,11 +153,8 @@ export async function holdBatch(
 }
 
 export async function bookingsOfOrder(em: Em, orderId: string, lock = false): Promise<BookingRecord[]> {
-  const query = lock
-    ? sql<BookingRow>`select * from booking.booking where order_id = ${orderId}::uuid order by id for update`
-    : sql<BookingRow>`select * from booking.booking where order_id = ${orderId}::uuid order by ticket_id`;
-  const { rows } = await query.execute(db(em));
-  return rows.map(toBooking);
+  const query = db(em).selectFrom("booking").select(BOOKING_COLUMNS).where("orderId", "=", orderId);
+  return lock ? query.orderBy("id").forUpdate().execute() : query.orderBy("ticketId").execute();
 }
 
 /** Bookings newest first, after the given (created_at, id) key. */
@@ -180,14 +164,10 @@ export async function listBookings(
   after: string[] | undefined,
   limit: number,
 ): Promise<BookingRecord[]> {
-  const { rows } = await sql<BookingRow>`
-    select * from booking.booking
-    where (${filter.orderId ?? null}::uuid is null or order_id = ${filter.orderId ?? null}::uuid)
-      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null}::text)
-      and (${after?.[0] ?? null}::timestamptz is null
-           or (created_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
-    order by created_at desc, id desc limit ${limit}`.execute(db(em));
-  return rows.map(toBooking);
+  let query = db(em).selectFrom("booking").select(BOOKING_COLUMNS);
+  if (filter.orderId !== undefined) query = query.where("orderId", "=", filter.orderId);
+  if (filter.status !== undefined) query = query.where("status", "=", filter.status);
+  return newestFirst(query, after, limit).execute();
 }
 
 /** Which HELD bookings to end. */
@@ -204,21 +184,23 @@ export type HoldSelector =
  * order, like every statement that locks several of them. Returns the bookings this call ended.
  */
 export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus, paymentReference = ""): Promise<BookingRecord[]> {
+  // As literals, so the due-hold query still matches the partial index on HELD bookings.
+  const from = sql.join(holdFromStates(to).map((status) => sql.lit(status)));
   const target =
     selector.kind === "order"
-      ? sql`select id from booking.booking where order_id = ${selector.orderId}::uuid and status = 'HELD'
+      ? sql`select id from booking.booking where order_id = ${selector.orderId}::uuid and status in (${from})
             order by id for update`
       : selector.kind === "ids"
-        ? sql`select id from booking.booking where id = any(${selector.ids}::uuid[]) and status = 'HELD'
+        ? sql`select id from booking.booking where id = any(${selector.ids}::uuid[]) and status in (${from})
               order by id for update`
-        : sql`select id from booking.booking where status = 'HELD' and expires_at <= now()
+        : sql`select id from booking.booking where status in (${from}) and expires_at <= now()
               order by expires_at, id limit ${selector.limit} for update skip locked`;
   const sold = to === "CONFIRMED";
-  const { rows } = await sql<BookingRow>`
+  const { rows } = await sql<WireRow<BookingEntity, "booking">>`
     with target as (${target}),
     ended as (
       update booking.booking b set status = ${to}, updated_at = now(), payment_reference = ${paymentReference}
-      from target where b.id = target.id and b.status = 'HELD'
+      from target where b.id = target.id and b.status in (${from})
       returning b.*
     ),
     per_bucket as (select ticket_id, bucket, sum(quantity)::int as quantity from ended group by ticket_id, bucket),
@@ -234,5 +216,5 @@ export async function endHolds(em: Em, selector: HoldSelector, to: EndedStatus, 
       returning s.ticket_id
     )
     select ended.* from ended`.execute(db(em));
-  return rows.map(toBooking);
+  return rows.map(fromWire);
 }

@@ -1,28 +1,17 @@
 import { DomainError, notFound, stateConflict } from "../platform/errors.js";
-import type { BusMessage } from "../platform/bus.js";
 import { detached, transaction, type Em } from "../platform/db.js";
 import {
   byOrder,
   confirmRefusal,
   type BookingRecord,
   type BookingStatus,
+  type EndedStatus,
   type HoldItem,
   type StockRecord,
 } from "./domain/booking.js";
 import { BatchedHolds, NaiveHolds, type HoldResult, type HoldStrategy, type StockShape } from "./holds.js";
+import type { BookingEvents } from "./ports.js";
 import * as repo from "./repository.js";
-
-export type BookingEventType = "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED";
-
-/** What the booking service publishes when holds change, written to its outbox in the same transaction. */
-export interface BookingEvents {
-  /** The event as it will be written, for statements that write the outbox themselves. */
-  prepare(type: BookingEventType, orderId: string, bookings: readonly BookingRecord[], at?: Date): BusMessage;
-  /** Enqueues one event per order for the given change, inside `tx`. */
-  record(tx: Em, type: BookingEventType, orderId: string, bookings: BookingRecord[]): Promise<void>;
-  /** Called after a commit that recorded events, to publish them promptly. */
-  committed(): void;
-}
 
 export type { HoldResult } from "./holds.js";
 
@@ -139,8 +128,7 @@ export class BookingService {
         const state = bookings.find((b) => b.status !== "HELD")?.status ?? "HELD";
         throw stateConflict(`cannot confirm order ${orderId}: ${refusal}`, `BOOKING_STATUS_${state}`, "ConfirmBookings");
       }
-      const confirmed = await repo.endHolds(tx, { kind: "order", orderId }, "CONFIRMED", paymentReference);
-      await this.events.record(tx, "CONFIRMED", orderId, confirmed);
+      await this.#endIn(tx, { kind: "order", orderId }, "CONFIRMED", paymentReference);
       return { bookings: await repo.bookingsOfOrder(tx, orderId), changed: true };
     });
     if (result.changed) this.events.committed();
@@ -148,14 +136,8 @@ export class BookingService {
   }
 
   /** Releases the order's HELD bookings (cancelled or failed order). Returns those this call released. */
-  async release(orderId: string): Promise<BookingRecord[]> {
-    const released = await transaction(this.em, async (tx) => {
-      const ended = await repo.endHolds(tx, { kind: "order", orderId }, "RELEASED");
-      if (ended.length > 0) await this.events.record(tx, "RELEASED", orderId, ended);
-      return ended;
-    });
-    if (released.length > 0) this.events.committed();
-    return released;
+  release(orderId: string): Promise<BookingRecord[]> {
+    return this.#end({ kind: "order", orderId }, "RELEASED");
   }
 
   /** Expires exactly these bookings if they are still HELD, due or not. */
@@ -168,13 +150,24 @@ export class BookingService {
     return this.#expire({ kind: "due", limit });
   }
 
-  async #expire(selector: repo.HoldSelector): Promise<BookingRecord[]> {
-    const expired = await transaction(this.em, async (tx) => {
-      const ended = await repo.endHolds(tx, selector, "EXPIRED");
-      for (const [orderId, bookings] of byOrder(ended)) await this.events.record(tx, "EXPIRED", orderId, bookings);
-      return ended;
-    });
-    if (expired.length > 0) this.events.committed();
-    return expired;
+  #expire(selector: repo.HoldSelector): Promise<BookingRecord[]> {
+    return this.#end(selector, "EXPIRED");
+  }
+
+  /**
+   * Ends the selected holds that may still move to `to` (one statement: whoever races, each hold ends once) and
+   * records one event per order, inside `tx`.
+   */
+  async #endIn(tx: Em, selector: repo.HoldSelector, to: EndedStatus, paymentReference = ""): Promise<BookingRecord[]> {
+    const ended = await repo.endHolds(tx, selector, to, paymentReference);
+    for (const [orderId, bookings] of byOrder(ended)) await this.events.record(tx, to, orderId, bookings);
+    return ended;
+  }
+
+  /** `#endIn` in a transaction of its own, the events published once it committed. */
+  async #end(selector: repo.HoldSelector, to: EndedStatus): Promise<BookingRecord[]> {
+    const ended = await transaction(this.em, (tx) => this.#endIn(tx, selector, to));
+    if (ended.length > 0) this.events.committed();
+    return ended;
   }
 }

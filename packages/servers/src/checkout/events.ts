@@ -2,11 +2,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { booking as bookingPb, checkout as pb } from "@ticketing/sdk";
 import { TOPICS, type Bus, type BusMessage, type Subscription } from "../platform/bus.js";
-import type { Em } from "../platform/db.js";
-import { enqueue } from "../platform/outbox.js";
-import type { OrderSnapshot } from "./domain/order.js";
-import { orderToPb } from "./handler.js";
-import type { CheckoutService, OrderEventType, OrderEvents } from "./service.js";
+import type { OrderEventType, OrderSnapshot } from "./domain/order.js";
+import { orderToPb } from "./mapping.js";
+import type { CheckoutService, OrderEvents } from "./service.js";
 import { uuidv7 } from "../platform/ids.js";
 
 const TYPES = {
@@ -15,6 +13,7 @@ const TYPES = {
   CANCELLED: pb.OrderEventType.CANCELLED,
   EXPIRED: pb.OrderEventType.EXPIRED,
   FAILED: pb.OrderEventType.FAILED,
+  REFUNDED: pb.OrderEventType.REFUNDED,
 } as const;
 
 /** Order events as protobuf OrderEvent messages in the checkout schema's outbox. */
@@ -38,9 +37,6 @@ export function outboxOrderEvents(wake: () => void): OrderEvents {
   };
   return {
     prepare,
-    async record(tx: Em, type: OrderEventType, order: OrderSnapshot) {
-      await enqueue(tx, "checkout", [prepare(type, order)]);
-    },
     committed: wake,
   };
 }

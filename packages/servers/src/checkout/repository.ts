@@ -1,92 +1,60 @@
-import { sql, type Kysely } from "kysely";
+import { sql } from "kysely";
 import type { BusMessage } from "../platform/bus.js";
-import { prepared, type Em } from "../platform/db.js";
+import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
+import { fromStates, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
+import type { CheckoutEntity, CheckoutTables } from "./entities.js";
+import type { CartChange, CartLine, PlaceOutcome } from "./ports.js";
 import { currentTraceContext } from "../platform/trace-state.js";
-import type { FailureKind, OrderLine, OrderSnapshot, OrderStatus } from "./domain/order.js";
 
-type Db = Kysely<unknown>;
-const db = (em: Em): Db => em.getKysely() as unknown as Db;
+// Reads and the rarer writes go through Kysely typed from the entities. The statements of the on-sale's hot path
+// (changing a cart, placing an order, settling a placement) stay hand-written SQL calling the schema's functions or
+// writing the order and its outbox event in one round trip, as named prepared statements: that is where the
+// concurrency rules live and where one round trip less is the point.
 
-export interface CartLine extends OrderLine {
-  addedAt: Date;
-  updatedAt: Date;
-}
+const db = (em: Em) => em.getKysely<CheckoutTables>(TYPED).withSchema("checkout");
 
-interface CartRow {
-  ticket_id: string;
-  event_id: string;
-  ticket_name: string;
-  quantity: number;
-  unit_price_minor: string;
-  currency: string;
-  added_at: Date | string;
-  updated_at: Date | string;
-}
-interface OrderRow {
-  id: string;
-  user_id: string;
-  status: OrderStatus;
-  total_minor: string;
-  currency: string;
-  expires_at: Date | string | null;
-  status_reason: string;
-  failure_kind: FailureKind | null;
-  payment_reference: string;
-  created_at: Date | string;
-  updated_at: Date | string;
-  items: { ticket_id: string; event_id: string; ticket_name: string; quantity: number; unit_price_minor: string; currency: string }[];
-}
 
-const toCartLine = (r: CartRow): CartLine => ({
+const CART_COLUMNS = ["ticketId", "eventId", "ticketName", "quantity", "unitPriceMinor", "currency", "addedAt", "updatedAt"] as const;
+const ITEM_COLUMNS = ["ticketId", "eventId", "ticketName", "quantity", "unitPriceMinor", "currency"] as const;
+const ORDER_COLUMNS = [
+  "id", "userId", "status", "totalMinor", "currency", "expiresAt", "statusReason", "failureKind", "paymentReference", "createdAt", "updatedAt",
+] as const;
+
+const byTicket = (a: { ticketId: string }, b: { ticketId: string }) => a.ticketId.localeCompare(b.ticketId);
+
+/** A cart line as checkout.change_cart returns it. */
+const fromWire = (r: WireRow<CheckoutEntity, "cart_item">): CartLine => ({
   ticketId: r.ticket_id,
   eventId: r.event_id,
   ticketName: r.ticket_name,
   quantity: r.quantity,
   unitPriceMinor: BigInt(r.unit_price_minor),
-  currency: r.currency.trim(),
+  currency: r.currency,
   addedAt: new Date(r.added_at),
   updatedAt: new Date(r.updated_at),
 });
 
-const toOrder = (r: OrderRow): OrderSnapshot => ({
-  id: r.id,
-  userId: r.user_id,
-  status: r.status,
-  totalMinor: BigInt(r.total_minor),
-  currency: r.currency.trim(),
-  expiresAt: r.expires_at ? new Date(r.expires_at) : null,
-  statusReason: r.status_reason,
-  failureKind: r.failure_kind,
-  paymentReference: r.payment_reference,
-  createdAt: new Date(r.created_at),
-  updatedAt: new Date(r.updated_at),
-  items: (r.items ?? [])
-    .map((i) => ({
-      ticketId: i.ticket_id,
-      eventId: i.event_id,
-      ticketName: i.ticket_name,
-      quantity: i.quantity,
-      unitPriceMinor: BigInt(i.unit_price_minor),
-      currency: i.currency.trim(),
-    }))
-    .sort((a, b) => a.ticketId.localeCompare(b.ticketId)),
-});
-
-/** An order with its items, one query. */
-const ORDER_SELECT = sql`
-  select o.id, o.user_id, o.status, o.total_minor::text, o.currency, o.expires_at, o.status_reason, o.failure_kind,
-         o.payment_reference, o.created_at, o.updated_at,
-         coalesce((select json_agg(json_build_object(
-           'ticket_id', i.ticket_id, 'event_id', i.event_id, 'ticket_name', i.ticket_name, 'quantity', i.quantity,
-           'unit_price_minor', i.unit_price_minor::text, 'currency', i.currency))
-           from checkout.order_item i where i.order_id = o.id), '[]'::json) as items
-  from checkout."order" o`;
+/** The orders selected by `where`, with their items (two queries, whatever the number of orders). */
+async function ordersWith(
+  em: Em,
+  where: (q: ReturnType<typeof selectOrders>) => ReturnType<typeof selectOrders>,
+): Promise<OrderSnapshot[]> {
+  const orders = await where(selectOrders(em)).execute();
+  if (orders.length === 0) return [];
+  const items = await db(em)
+    .selectFrom("order_item")
+    .select(["order", ...ITEM_COLUMNS])
+    .where("order", "in", orders.map((o) => o.id))
+    .execute();
+  return orders.map((o) => ({
+    ...o,
+    items: items.filter((i) => i.order === o.id).map(({ order: _, ...line }) => line).sort(byTicket),
+  }));
+}
+const selectOrders = (em: Em) => db(em).selectFrom("order").select(ORDER_COLUMNS);
 
 export async function cartOf(em: Em, userId: string): Promise<CartLine[]> {
-  const { rows } = await sql<CartRow>`
-    select ticket_id, event_id, ticket_name, quantity, unit_price_minor::text, currency, added_at, updated_at
-    from checkout.cart_item where user_id = ${userId} order by added_at, ticket_id`.execute(db(em));
-  return rows.map(toCartLine);
+  return db(em).selectFrom("cart_item").select(CART_COLUMNS).where("userId", "=", userId).orderBy("addedAt").orderBy("ticketId").execute();
 }
 
 /**
@@ -96,24 +64,16 @@ export async function cartOf(em: Em, userId: string): Promise<CartLine[]> {
  */
 export async function changeCart(
   em: Em,
-  change: { userId: string; operation: string; key: string; line: OrderLine; set: boolean; maxLines: number; maxQuantity: number },
+  change: CartChange,
 ): Promise<CartLine[]> {
   const { line } = change;
-  const rows = await prepared(em, sql<CartRow>`
+  const rows = await prepared(em, sql<WireRow<CheckoutEntity, "cart_item">>`
     select ticket_id, event_id, ticket_name, quantity, unit_price_minor::text, currency, added_at, updated_at
     from checkout.change_cart(${change.userId}, ${change.operation}, ${change.key}, ${line.ticketId}::uuid, ${line.eventId}::uuid,
       ${line.ticketName}, ${line.quantity}, ${line.unitPriceMinor.toString()}::bigint, ${line.currency}, ${change.set},
       ${change.maxLines}, ${change.maxQuantity}, ${new Date()}::timestamptz)`);
-  return rows.map(toCartLine);
+  return rows.map(fromWire);
 }
-
-/** What checkout.place_from_cart did. */
-export type PlaceOutcome =
-  | { outcome: "existing"; orderId: string }
-  | { outcome: "empty" }
-  | { outcome: "currencies"; currencies: string[] }
-  | { outcome: "sold_out"; lines: { ticketId: string; quantity: number }[] }
-  | { outcome: "placed"; lines: OrderLine[] };
 
 /**
  * Records the cart as a PLACING order in one round trip (see checkout.place_from_cart), or says why not. Lines come
@@ -176,7 +136,7 @@ export async function markPlaced(em: Em, order: OrderSnapshot, event: BusMessage
   const rows = await prepared(em, sql<{ id: string }>`
     with moved as (
       update checkout."order" set status = 'PENDING_PAYMENT', expires_at = ${order.expiresAt}::timestamptz, updated_at = ${order.updatedAt}::timestamptz
-      where id = ${order.id}::uuid and status = 'PLACING'
+      where id = ${order.id}::uuid and status = any(${fromStates("PENDING_PAYMENT")}::text[])
       returning id
     )
     insert into checkout.outbox (event_id, topic, key, type, payload, trace_context)
@@ -194,7 +154,7 @@ export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessag
     with failed as (
       update checkout."order" set status = 'FAILED', status_reason = ${order.statusReason}, failure_kind = ${order.failureKind},
         updated_at = ${order.updatedAt}::timestamptz
-      where id = ${order.id}::uuid and status = 'PLACING'
+      where id = ${order.id}::uuid and status = any(${fromStates("FAILED")}::text[])
       returning id, user_id
     ),
     returned as (
@@ -213,13 +173,7 @@ export async function failPlacing(em: Em, order: OrderSnapshot, event: BusMessag
 }
 
 export async function findOrder(em: Em, id: string): Promise<OrderSnapshot | undefined> {
-  const { rows } = await sql<OrderRow>`${ORDER_SELECT} where o.id = ${id}::uuid`.execute(db(em));
-  return rows[0] && toOrder(rows[0]);
-}
-
-export async function findOrderByKey(em: Em, userId: string, key: string): Promise<OrderSnapshot | undefined> {
-  const { rows } = await sql<OrderRow>`${ORDER_SELECT} where o.user_id = ${userId} and o.idempotency_key = ${key}`.execute(db(em));
-  return rows[0] && toOrder(rows[0]);
+  return (await ordersWith(em, (q) => q.where("id", "=", id)))[0];
 }
 
 /** Orders newest first after the (created_at, id) key; all users' when `userId` is undefined. */
@@ -230,13 +184,12 @@ export async function listOrders(
   after: string[] | undefined,
   limit: number,
 ): Promise<OrderSnapshot[]> {
-  const { rows } = await sql<OrderRow>`${ORDER_SELECT}
-    where (${userId ?? null}::text is null or o.user_id = ${userId ?? null}::text)
-      and (${status ?? null}::text is null or o.status = ${status ?? null}::text)
-      and (${after?.[0] ?? null}::timestamptz is null
-           or (o.created_at, o.id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
-    order by o.created_at desc, o.id desc limit ${limit}`.execute(db(em));
-  return rows.map(toOrder);
+  return ordersWith(em, (q) => {
+    let query = q;
+    if (userId !== undefined) query = query.where("userId", "=", userId);
+    if (status !== undefined) query = query.where("status", "=", status);
+    return newestFirst(query, after, limit);
+  });
 }
 
 /**
@@ -250,29 +203,38 @@ export async function transition(
   to: OrderStatus,
   changes: { expiresAt?: Date; statusReason?: string; paymentReference?: string } = {},
 ): Promise<OrderSnapshot | undefined> {
-  const { rows } = await sql<{ id: string }>`
-    update checkout."order"
-    set status = ${to}, updated_at = now(),
-        expires_at = coalesce(${changes.expiresAt ?? null}::timestamptz, expires_at),
-        status_reason = coalesce(${changes.statusReason ?? null}::text, status_reason),
-        payment_reference = coalesce(${changes.paymentReference ?? null}::text, payment_reference)
-    where id = ${id}::uuid and status = any(${from}::text[])
-    returning id`.execute(db(em));
-  return rows.length === 1 ? findOrder(em, id) : undefined;
+  const moved = await db(em)
+    .updateTable("order")
+    .set({ status: to, updatedAt: sql<Date>`now()`, ...changes })
+    .where("id", "=", id)
+    .where("status", "in", from)
+    .returning("id")
+    .execute();
+  return moved.length === 1 ? findOrder(em, id) : undefined;
 }
 
 /** Orders still PENDING_PAYMENT although their holds expired before `before`. */
 export async function pendingPastExpiry(em: Em, before: Date, limit: number): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    select id from checkout."order" where status = 'PENDING_PAYMENT' and expires_at < ${before}
-    order by expires_at limit ${limit}`.execute(db(em));
+  const rows = await db(em)
+    .selectFrom("order")
+    .select("id")
+    .where("status", "=", "PENDING_PAYMENT")
+    .where("expiresAt", "<", before)
+    .orderBy("expiresAt")
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.id);
 }
 
 /** Orders stuck in PLACING since before `before` (their PlaceOrder call died half-way). */
 export async function stalePlacing(em: Em, before: Date, limit: number): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    select id from checkout."order" where status = 'PLACING' and updated_at < ${before}
-    order by updated_at limit ${limit}`.execute(db(em));
+  const rows = await db(em)
+    .selectFrom("order")
+    .select("id")
+    .where("status", "=", "PLACING")
+    .where("updatedAt", "<", before)
+    .orderBy("updatedAt")
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.id);
 }

@@ -2,21 +2,22 @@ import { EventEmitter } from "node:events";
 import type { Caller } from "../platform/auth.js";
 import { BoundedMap } from "../platform/bounded-map.js";
 import type { BusMessage } from "../platform/bus.js";
-import { detached, pgCode, transaction, type Em } from "../platform/db.js";
 import { DomainError, notFound, stateConflict, type Shortage } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
 import type { Metrics } from "../platform/metrics.js";
-import { markProcessed } from "../platform/outbox.js";
 import {
+  EVENT_OF,
   FINAL_STATUSES,
+  fromStates,
   Order,
   priceLines,
   type FailureKind,
+  type OrderEventType,
   type OrderLine,
   type OrderSnapshot,
   type OrderStatus,
 } from "./domain/order.js";
-import * as repo from "./repository.js";
+import { CartRefused, type CartLine, type OrderStore } from "./ports.js";
 import { SoldOutMemory } from "./sold-out.js";
 import { uuidv7 } from "../platform/ids.js";
 
@@ -27,7 +28,7 @@ export const MAX_CART_LINES = 20;
  * AddToCart and PlaceOrder refuse that ticket type from memory, writing nothing; units coming back (a release or
  * expiry event) end it early.
  */
-export const SOLD_OUT_MEMORY_MS = 1000;
+const SOLD_OUT_MEMORY_MS = 1000;
 
 /** A ticket type as the catalogue knows it now. */
 export interface TicketInfo {
@@ -66,20 +67,25 @@ export interface Holds {
   statuses(orderId: string): Promise<{ status: HoldStatus; paymentReference: string }[]>;
 }
 
-export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
-
 /** Order events, written to checkout's outbox in the transaction of the change. */
 export interface OrderEvents {
-  /** The event as it will be written, for statements that write the outbox themselves. */
+  /** The event as it will be written by the store, with the change. */
   prepare(type: OrderEventType, order: OrderSnapshot): BusMessage;
-  record(tx: Em, type: OrderEventType, order: OrderSnapshot): Promise<void>;
   committed(): void;
 }
+
+/** Why an order ended when booking ended its holds. */
+const HOLDS_ENDED = { EXPIRED: "the holds expired before payment", CANCELLED: "the holds were released" } as const;
 
 const soldOut = (shortages: Shortage[]) =>
   new DomainError("ResourceExhausted", `not enough tickets: ${shortages.map((s) => `${s.ticketId} is sold out`).join("; ")}`, {
     shortages,
   });
+
+/** Overdue orders read per batch by `reconcile`, compared with booking at a time, and batches per run at most. */
+const RECONCILE_BATCH = 100;
+const RECONCILE_CONCURRENCY = 8;
+const RECONCILE_ROUNDS = 10;
 
 const deadlinePassed = () => new DomainError("DeadlineExceeded", "the caller's deadline passed before the order could be placed");
 
@@ -90,31 +96,28 @@ export class CheckoutService {
   readonly #tickets = new BoundedMap<string, TicketInfo>(50_000);
   readonly #soldOut: SoldOutMemory;
 
-  private readonly em: Em;
-
   constructor(
-    em: Em,
+    private readonly store: OrderStore,
     private readonly catalogue: Catalogue,
     private readonly holds: Holds,
     private readonly events: OrderEvents,
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
   ) {
-    this.em = detached(em);
     this.#soldOut = new SoldOutMemory((ticketId) => holds.available(ticketId), SOLD_OUT_MEMORY_MS);
   }
 
-  cart(userId: string): Promise<repo.CartLine[]> {
-    return repo.cartOf(this.em, userId);
+  cart(userId: string): Promise<CartLine[]> {
+    return this.store.cart(userId);
   }
 
-  async addToCart(userId: string, key: string, ticketId: string, quantity: number): Promise<repo.CartLine[]> {
+  async addToCart(userId: string, key: string, ticketId: string, quantity: number): Promise<CartLine[]> {
     if (await this.#soldOut.isSoldOut(ticketId)) throw soldOut([{ ticketId, requested: quantity, available: 0 }]);
     const line = lineOf(await this.#ticket(ticketId), quantity);
     return this.#changeCart(userId, "AddToCart", key, line, false);
   }
 
-  async updateCart(userId: string, key: string, ticketId: string, quantity: number): Promise<repo.CartLine[]> {
+  async updateCart(userId: string, key: string, ticketId: string, quantity: number): Promise<CartLine[]> {
     // Removing a line needs nothing from the catalogue: the ticket type may not even exist any more.
     const line: OrderLine =
       quantity > 0
@@ -123,9 +126,9 @@ export class CheckoutService {
     return this.#changeCart(userId, "UpdateCart", key, line, true);
   }
 
-  async #changeCart(userId: string, operation: string, key: string, line: OrderLine, set: boolean): Promise<repo.CartLine[]> {
+  async #changeCart(userId: string, operation: string, key: string, line: OrderLine, set: boolean): Promise<CartLine[]> {
     try {
-      return await repo.changeCart(this.em, {
+      return await this.store.changeCart({
         userId,
         operation,
         key,
@@ -135,12 +138,12 @@ export class CheckoutService {
         maxQuantity: MAX_LINE_QUANTITY,
       });
     } catch (err) {
-      switch (pgCode(err)) {
-        case "TKCUR":
+      switch (err instanceof CartRefused ? err.refusal : undefined) {
+        case "currency":
           throw new DomainError("FailedPrecondition", `the cart is in another currency than ${line.currency}`);
-        case "TKLIN":
+        case "lines":
           throw new DomainError("FailedPrecondition", `a cart holds at most ${MAX_CART_LINES} ticket types`);
-        case "TKQTY":
+        case "quantity":
           throw new DomainError("InvalidArgument", `quantity: a cart line holds at most ${MAX_LINE_QUANTITY} tickets`, {
             fieldViolations: [{ field: "quantity", description: `the line would exceed ${MAX_LINE_QUANTITY}` }],
           });
@@ -164,7 +167,7 @@ export class CheckoutService {
 
   /** The order if the caller may see it; NOT_FOUND otherwise (another customer's order does not exist for them). */
   async order(caller: Caller, orderId: string): Promise<OrderSnapshot> {
-    const order = await repo.findOrder(this.em, orderId);
+    const order = await this.store.find(orderId);
     if (!order || (caller.role === "customer" && order.userId !== caller.sub)) throw notFound("order", orderId);
     return order;
   }
@@ -174,7 +177,7 @@ export class CheckoutService {
     if (caller.role === "customer" && userFilter && userFilter !== caller.sub) {
       throw new DomainError("PermissionDenied", "customers can list only their own orders");
     }
-    return repo.listOrders(this.em, userId, status, after, limit);
+    return this.store.list(userId, status, after, limit);
   }
 
   /**
@@ -195,7 +198,7 @@ export class CheckoutService {
     if (deadline !== undefined && deadline <= Date.now()) throw deadlinePassed();
     for (;;) {
       const order = newOrder(userId, []);
-      const placed = await repo.placeFromCart(this.em, order.id, userId, key, order.createdAt, this.#soldOut.known());
+      const placed = await this.store.placeFromCart(order.id, userId, key, order.createdAt, this.#soldOut.known());
       switch (placed.outcome) {
         case "existing":
           return this.#resume(placed.orderId, deadline);
@@ -236,7 +239,7 @@ export class CheckoutService {
   }
 
   async #resume(orderId: string, deadline: number | undefined): Promise<OrderSnapshot> {
-    const order = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
+    const order = (await this.store.find(orderId)) as OrderSnapshot;
     if (order.status === "FAILED") {
       // A retry gets the outcome the first call got: sold out stays RESOURCE_EXHAUSTED, an unreachable booking
       // service stays UNAVAILABLE (retry with a new key to try again), and so on.
@@ -268,9 +271,9 @@ export class CheckoutService {
       return failed;
     }
     const placed: OrderSnapshot = { ...order, status: "PENDING_PAYMENT", expiresAt, updatedAt: new Date() };
-    if (await repo.markPlaced(this.em, placed, this.events.prepare("PLACED", placed))) return this.#changed(placed);
+    if (await this.store.markPlaced(placed, this.events.prepare(EVENT_OF.PENDING_PAYMENT, placed))) return this.#changed(placed);
     // Something else moved the order first (its holds expired already): report it as it is now.
-    return (await repo.findOrder(this.em, order.id)) as OrderSnapshot;
+    return (await this.store.find(order.id)) as OrderSnapshot;
   }
 
   #noteSoldOut(shortages: readonly Shortage[]): void {
@@ -279,13 +282,30 @@ export class CheckoutService {
     }
   }
 
+  /**
+   * Moves the order to `to` from whichever state the transition table allows (a compare-and-set: concurrent moves
+   * end with one winner), records the move's event in the same transaction, and publishes the change once
+   * committed. `eventId`: the bus event that caused the move, marked processed in that transaction (at most once).
+   * Returns the moved order, or undefined when the order was not in a state it could move from (or the event was
+   * processed before).
+   */
+  async #move(
+    orderId: string,
+    to: Exclude<OrderStatus, "PLACING" | "PENDING_PAYMENT" | "FAILED">,
+    changes: { statusReason?: string; paymentReference?: string },
+    eventId?: string,
+  ): Promise<OrderSnapshot | undefined> {
+    const moved = await this.store.move(orderId, fromStates(to), to, changes, (next) => this.events.prepare(EVENT_OF[to], next), eventId);
+    return moved && this.#changed(moved);
+  }
+
   /** PLACING → FAILED, the order's quantities back in the cart. Returns the order as it is now. */
   async #fail(order: OrderSnapshot, reason: string, kind: FailureKind): Promise<OrderSnapshot | undefined> {
     const failed: OrderSnapshot = { ...order, status: "FAILED", statusReason: reason, failureKind: kind, updatedAt: new Date() };
-    if (await repo.failPlacing(this.em, failed, this.events.prepare("FAILED", failed), MAX_LINE_QUANTITY)) {
+    if (await this.store.failPlacing(failed, this.events.prepare(EVENT_OF.FAILED, failed), MAX_LINE_QUANTITY)) {
       return this.#changed(failed);
     }
-    return repo.findOrder(this.em, order.id);
+    return this.store.find(order.id);
   }
 
   /**
@@ -328,14 +348,8 @@ export class CheckoutService {
 
   /** PENDING_PAYMENT → PAID once booking has confirmed the holds. Returns the order as it is now. */
   async #completePaid(orderId: string, paymentReference: string, eventId?: string): Promise<OrderSnapshot> {
-    const paid = await transaction(this.em, async (tx) => {
-      if (eventId && !(await markProcessed(tx, "checkout", eventId))) return undefined;
-      const next = await repo.transition(tx, orderId, ["PENDING_PAYMENT"], "PAID", { paymentReference });
-      if (next) await this.events.record(tx, "PAID", next);
-      return next;
-    });
-    if (paid) return this.#changed(paid);
-    return (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
+    const paid = await this.#move(orderId, "PAID", { paymentReference }, eventId);
+    return paid ?? ((await this.store.find(orderId)) as OrderSnapshot);
   }
 
   /** Booking confirmed the order's holds (a CONFIRMED event): the order is paid, whoever asked for it. */
@@ -357,17 +371,27 @@ export class CheckoutService {
         throw stateConflict(`order ${orderId} cannot be cancelled: its holds were ${ended.toLowerCase()}`, `ORDER_STATUS_${state}`, "CancelOrder");
       }
     }
-    const cancelled = await transaction(this.em, async (tx) => {
-      const next = await repo.transition(tx, orderId, ["PENDING_PAYMENT"], "CANCELLED", {
-        statusReason: reason || "cancelled by the buyer",
-      });
-      if (next) await this.events.record(tx, "CANCELLED", next);
-      return next;
-    });
-    if (cancelled) return this.#changed(cancelled);
-    const now = (await repo.findOrder(this.em, orderId)) as OrderSnapshot;
+    const cancelled = await this.#move(orderId, "CANCELLED", { statusReason: reason || "cancelled by the buyer" });
+    if (cancelled) return cancelled;
+    const now = (await this.store.find(orderId)) as OrderSnapshot;
     if (now.status === "CANCELLED") return now;
     throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "CancelOrder");
+  }
+
+  /**
+   * PAID → REFUNDED, once the payment provider has refunded the money. The holds stay confirmed: the seats stay
+   * sold. Idempotent for a refunded order.
+   */
+  async markRefunded(caller: Caller, orderId: string, refundReference: string, reason: string): Promise<OrderSnapshot> {
+    const current = await this.order(caller, orderId);
+    if (current.status === "REFUNDED") return current;
+    new Order(current).assertCan("REFUNDED", "MarkOrderAsRefunded");
+    const statusReason = reason ? `refunded (${refundReference}): ${reason}` : `refunded (${refundReference})`;
+    const refunded = await this.#move(orderId, "REFUNDED", { statusReason });
+    if (refunded) return refunded;
+    const now = (await this.store.find(orderId)) as OrderSnapshot;
+    if (now.status === "REFUNDED") return now;
+    throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "MarkOrderAsRefunded");
   }
 
   /**
@@ -375,16 +399,8 @@ export class CheckoutService {
    * this service → CANCELLED. Deduplicated by event id in the same transaction as the change.
    */
   async onHoldsEnded(eventId: string, orderId: string, outcome: "EXPIRED" | "RELEASED"): Promise<void> {
-    const changed = await transaction(this.em, async (tx) => {
-      if (!(await markProcessed(tx, "checkout", eventId))) return undefined;
-      const next =
-        outcome === "EXPIRED"
-          ? await repo.transition(tx, orderId, ["PLACING", "PENDING_PAYMENT"], "EXPIRED", { statusReason: "the holds expired before payment" })
-          : await repo.transition(tx, orderId, ["PENDING_PAYMENT"], "CANCELLED", { statusReason: "the holds were released" });
-      if (next) await this.events.record(tx, outcome === "EXPIRED" ? "EXPIRED" : "CANCELLED", next);
-      return next;
-    });
-    if (changed) this.#changed(changed);
+    const to = outcome === "EXPIRED" ? "EXPIRED" : "CANCELLED";
+    await this.#move(orderId, to, { statusReason: HOLDS_ENDED[to] }, eventId);
   }
 
   /**
@@ -393,34 +409,37 @@ export class CheckoutService {
    * confirmed at booking whose caller gave up, say). Returns the repairs made; each is logged.
    */
   async reconcile(graceMs: number): Promise<number> {
-    const stale = await repo.pendingPastExpiry(this.em, new Date(Date.now() - graceMs), 100);
     let repaired = 0;
-    for (const id of stale) {
-      const holds = await this.holds.statuses(id);
-      const statuses = holds.map((h) => h.status);
-      let outcome: OrderSnapshot | undefined;
-      if (holds.length > 0 && statuses.every((s) => s === "CONFIRMED")) {
-        const paid = await this.#completePaid(id, holds[0]?.paymentReference || "confirmed by booking");
-        if (paid.status === "PAID") outcome = paid;
-      } else if (statuses.includes("EXPIRED") || statuses.includes("RELEASED")) {
-        const to = statuses.includes("EXPIRED") ? "EXPIRED" : "CANCELLED";
-        outcome = await transaction(this.em, async (tx) => {
-          const next = await repo.transition(tx, id, ["PENDING_PAYMENT"], to, {
-            statusReason: to === "EXPIRED" ? "the holds expired before payment" : "the holds were released",
-          });
-          if (next) await this.events.record(tx, to, next);
-          return next;
-        });
-        if (outcome) this.#changed(outcome);
+    // After an outage there may be hundreds of overdue orders, each a call to booking and a transaction: a few at a
+    // time, and batch after batch until none is left.
+    for (let round = 0; round < RECONCILE_ROUNDS; round++) {
+      const stale = await this.store.pendingPastExpiry(new Date(Date.now() - graceMs), RECONCILE_BATCH);
+      for (let i = 0; i < stale.length; i += RECONCILE_CONCURRENCY) {
+        const outcomes = await Promise.all(stale.slice(i, i + RECONCILE_CONCURRENCY).map((id) => this.#reconcileOne(id)));
+        repaired += outcomes.filter(Boolean).length;
       }
-      if (outcome) {
-        repaired++;
-        this.repairs++;
-        this.metrics?.ordersReconciled.inc();
-        this.logger.warn({ orderId: id, status: outcome.status }, "order reconciled with booking's holds");
-      }
+      if (stale.length < RECONCILE_BATCH) break;
     }
     return repaired;
+  }
+
+  /** Brings one overdue order in line with booking's holds; whether it changed. */
+  async #reconcileOne(id: string): Promise<boolean> {
+    const holds = await this.holds.statuses(id);
+    const statuses = holds.map((h) => h.status);
+    let outcome: OrderSnapshot | undefined;
+    if (holds.length > 0 && statuses.every((s) => s === "CONFIRMED")) {
+      const paid = await this.#completePaid(id, holds[0]?.paymentReference || "confirmed by booking");
+      if (paid.status === "PAID") outcome = paid;
+    } else if (statuses.includes("EXPIRED") || statuses.includes("RELEASED")) {
+      const to = statuses.includes("EXPIRED") ? "EXPIRED" : "CANCELLED";
+      outcome = await this.#move(id, to, { statusReason: HOLDS_ENDED[to] });
+    }
+    if (!outcome) return false;
+    this.repairs++;
+    this.metrics?.ordersReconciled.inc();
+    this.logger.warn({ orderId: id, status: outcome.status }, "order reconciled with booking's holds");
+    return true;
   }
 
   /** Orders repaired by `reconcile` since start. */
@@ -428,10 +447,10 @@ export class CheckoutService {
 
   /** Fails orders stuck in PLACING (their PlaceOrder died between steps) and releases their holds. */
   async recoverStalePlacing(olderThanMs: number): Promise<number> {
-    const ids = await repo.stalePlacing(this.em, new Date(Date.now() - olderThanMs), 100);
+    const ids = await this.store.stalePlacing(new Date(Date.now() - olderThanMs), 100);
     for (const id of ids) {
       await this.holds.release(id);
-      const order = await repo.findOrder(this.em, id);
+      const order = await this.store.find(id);
       if (order) await this.#fail(order, "placement did not finish; nothing is held", "FailedPrecondition");
     }
     return ids.length;

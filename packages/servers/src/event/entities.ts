@@ -1,9 +1,16 @@
 import { defineEntity, p } from "@mikro-orm/core";
 import { outboxEntities } from "../platform/outbox-entities.js";
+import { requestKeyEntities } from "../platform/request-key-entities.js";
 
 const EventSchema = defineEntity({
   name: "Event",
   tableName: "event",
+  checks: [
+    { name: "event_status_known", expression: "status in ('CREATING', 'ACTIVE')" },
+    { name: "event_ends_after_start", expression: "ends_at > starts_at" },
+  ],
+  uniques: [{ name: "event_idempotency", properties: ["createdBy", "idempotencyKey"] }],
+  indexes: [{ name: "event_listing_index", properties: ["startsAt", "id"], where: "status = 'ACTIVE'" }],
   properties: {
     id: p.uuid().primary(),
     name: p.text(),
@@ -27,12 +34,19 @@ EventSchema.setClass(Event);
 const TicketTypeSchema = defineEntity({
   name: "TicketType",
   tableName: "ticket_type",
+  checks: [
+    { name: "ticket_type_price_non_negative", expression: "price_minor >= 0" },
+    { name: "ticket_type_capacity_positive", expression: "capacity > 0" },
+    { name: "ticket_type_stock_buckets_range", expression: "stock_buckets >= 1 and stock_buckets <= 64" },
+  ],
+  uniques: [{ name: "ticket_type_name_unique", properties: ["event", "name"] }],
+  indexes: [{ name: "ticket_type_event_index", properties: ["event", "position"] }],
   properties: {
     id: p.uuid().primary(),
-    event: () => p.manyToOne(Event),
+    event: () => p.manyToOne(Event).deleteRule("cascade").foreignKeyName("ticket_type_event_id_fkey"),
     name: p.text(),
     priceMinor: p.bigint("bigint"),
-    currency: p.string().length(3),
+    currency: p.string().columnType("char(3)"),
     capacity: p.integer(),
     stockBuckets: p.smallint().default(1),
     position: p.integer(),
@@ -41,4 +55,4 @@ const TicketTypeSchema = defineEntity({
 export class TicketType extends TicketTypeSchema.class {}
 TicketTypeSchema.setClass(TicketType);
 
-export const eventEntities = [EventSchema, TicketTypeSchema, ...outboxEntities];
+export const eventEntities = [EventSchema, TicketTypeSchema, ...outboxEntities, ...requestKeyEntities];

@@ -94,19 +94,26 @@ export class Load {
       // Every third order spans two ticket types: the multi-row locking paths (hold, confirm, release, expire).
       const lines = (i + n) % 3 === 0 ? [first, ids[(i + n + 1) % ids.length]!] : [first];
       let added = true;
+      let soldOut = false;
       for (const ticketId of lines) {
         const quantity = 1 + ((i + n) % 2);
         const key = randomUUID();
         const r = await this.#call("AddToCart", () => client.checkout.addToCart({ ticketId, quantity, idempotencyKey: key }, this.#opts()));
-        if (!r.ok) added = false;
+        if (!r.ok) {
+          added = false;
+          if (r.code === Code.ResourceExhausted) soldOut = true;
+        }
       }
       if (!added) {
         cartDirty = true;
+        // Sold out for now: a buyer looks again a little later (seats come back when unpaid orders end).
+        if (soldOut) await sleep(1000 + Math.random() * 1000);
         continue;
       }
       const order = await this.#place(client);
       if (!order) {
         cartDirty = true;
+        await sleep(500 + Math.random() * 500);
         continue;
       }
       if (order.status !== checkout.OrderStatus.PENDING_PAYMENT) continue;

@@ -1,46 +1,15 @@
-import { sql, type Kysely } from "kysely";
-import { prepared, type Em } from "../platform/db.js";
+import { sql, type Selectable } from "kysely";
+import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
+import type { NotificationEntity, NotificationTables } from "./entities.js";
 
-type Db = Kysely<unknown>;
-const db = (em: Em): Db => em.getKysely() as unknown as Db;
+// Listing goes through Kysely typed from the entities. Storing, claiming and settling deliveries are hand-written
+// statements (one round trip per batch; claiming with SKIP LOCKED so workers never deliver the same attempt).
 
-export type DeliveryStatus = "PENDING" | "DELIVERED" | "FAILED";
+const db = (em: Em) => em.getKysely<NotificationTables>(TYPED).withSchema("notification");
 
-export interface NotificationRecord {
-  id: string;
-  sourceEventId: string;
-  orderId: string;
-  userId: string;
-  orderEventType: string;
-  channel: "LOG" | "WEBHOOK" | "EMAIL";
-  deliveryStatus: DeliveryStatus;
-  attempts: number;
-  lastError: string;
-  subject: string;
-  body: string;
-  payload: Uint8Array;
-  createdAt: Date;
-  deliveredAt: Date | null;
-}
+export type NotificationRecord = Omit<Selectable<NotificationTables["notification"]>, "nextAttemptAt">;
 
-interface Row {
-  id: string;
-  source_event_id: string;
-  order_id: string;
-  user_id: string;
-  order_event_type: string;
-  channel: NotificationRecord["channel"];
-  delivery_status: DeliveryStatus;
-  attempts: number;
-  last_error: string;
-  subject: string;
-  body: string;
-  payload: Buffer;
-  created_at: Date | string;
-  delivered_at: Date | string | null;
-}
-
-const toRecord = (r: Row): NotificationRecord => ({
+const fromWire = (r: WireRow<NotificationEntity, "notification">): NotificationRecord => ({
   id: r.id,
   sourceEventId: r.source_event_id,
   orderId: r.order_id,
@@ -52,10 +21,14 @@ const toRecord = (r: Row): NotificationRecord => ({
   lastError: r.last_error,
   subject: r.subject,
   body: r.body,
-  payload: new Uint8Array(r.payload),
+  payload: r.payload,
   createdAt: new Date(r.created_at),
-  deliveredAt: r.delivered_at ? new Date(r.delivered_at) : null,
+  deliveredAt: r.delivered_at === null ? null : new Date(r.delivered_at),
 });
+const RECORD_COLUMNS = [
+  "id", "sourceEventId", "orderId", "userId", "orderEventType", "channel", "deliveryStatus", "attempts", "lastError", "subject",
+  "body", "payload", "createdAt", "deliveredAt",
+] as const;
 
 export type NewNotification = Omit<NotificationRecord, "attempts" | "lastError" | "createdAt" | "deliveredAt" | "deliveryStatus">;
 
@@ -89,7 +62,7 @@ export async function insertNew(em: Em, all: readonly NewNotification[], deliver
  * row for `leaseSeconds`, in one statement with SKIP LOCKED, so several workers never deliver the same attempt.
  */
 export async function claimDue(em: Em, limit: number, leaseSeconds: number): Promise<NotificationRecord[]> {
-  const rows = await prepared(em, sql<Row>`
+  const rows = await prepared(em, sql<WireRow<NotificationEntity, "notification">>`
     update notification.notification n
     set attempts = n.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
     where n.id in (
@@ -98,7 +71,7 @@ export async function claimDue(em: Em, limit: number, leaseSeconds: number): Pro
       order by next_attempt_at, id limit ${limit} for update skip locked
     )
     returning n.*`);
-  return rows.map(toRecord).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return rows.map(fromWire).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
 export interface AttemptOutcome {
@@ -132,9 +105,8 @@ export async function recordAttempts(em: Em, attempts: readonly AttemptOutcome[]
 
 /** The buyer the order's notifications are for, if it has any. */
 export async function ownerOf(em: Em, orderId: string): Promise<string | undefined> {
-  const { rows } = await sql<{ user_id: string }>`
-    select user_id from notification.notification where order_id = ${orderId}::uuid limit 1`.execute(db(em));
-  return rows[0]?.user_id;
+  const row = await db(em).selectFrom("notification").select("userId").where("orderId", "=", orderId).limit(1).executeTakeFirst();
+  return row?.userId;
 }
 
 /** Newest first after the (created_at, id) key, by order and/or user. */
@@ -144,19 +116,9 @@ export async function list(
   after: string[] | undefined,
   limit: number,
 ): Promise<NotificationRecord[]> {
-  const { rows } = await sql<Row>`
-    select * from notification.notification
-    where (${filter.orderId ?? null}::uuid is null or order_id = ${filter.orderId ?? null}::uuid)
-      and (${filter.userId ?? null}::text is null or user_id = ${filter.userId ?? null}::text)
-      and (${after?.[0] ?? null}::timestamptz is null
-           or (created_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
-    order by created_at desc, id desc limit ${limit}`.execute(db(em));
-  return rows.map(toRecord);
+  let query = db(em).selectFrom("notification").select(RECORD_COLUMNS);
+  if (filter.orderId !== undefined) query = query.where("orderId", "=", filter.orderId);
+  if (filter.userId !== undefined) query = query.where("userId", "=", filter.userId);
+  return newestFirst(query, after, limit).execute();
 }
 
-export async function attemptsOf(em: Em, notificationId: string): Promise<{ attempt: number; outcome: string; detail: string }[]> {
-  const { rows } = await sql<{ attempt: number; outcome: string; detail: string }>`
-    select attempt, outcome, detail from notification.delivery_attempt
-    where notification_id = ${notificationId}::uuid order by id`.execute(db(em));
-  return rows;
-}

@@ -29,6 +29,8 @@ export interface Subscription {
   close(): Promise<void>;
   /** Messages of the partitions this subscription reads that its group has not consumed yet (for metrics). */
   lag?(): Promise<PartitionLag[]>;
+  /** The consumer group it reads in. */
+  readonly group?: string;
 }
 
 /** Lag of one partition a subscription reads: messages published and not yet committed by its group. */
@@ -103,6 +105,7 @@ export class InProcessBus implements Bus {
       },
       // One queue stands for the topic's one partition here.
       lag: async () => [{ topic: options.topic, partition: 0, lag: queue.length }],
+      group: options.group,
     };
   }
 

@@ -2,7 +2,8 @@ import { PGlite } from "@electric-sql/pglite";
 import type { Constructor, EntitySchema } from "@mikro-orm/core";
 import { Migration, Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
-import { sql, type RawBuilder } from "kysely";
+import type { InferKyselyDB } from "@mikro-orm/sql";
+import { sql, type RawBuilder, type Selectable, type SelectQueryBuilder } from "kysely";
 import { createHash } from "node:crypto";
 import type { Pool, QueryResultRow } from "pg";
 import { mkdir } from "node:fs/promises";
@@ -28,6 +29,40 @@ export interface ServiceSchema {
   migrations: { name: string; class: Constructor<Migration> }[];
 }
 
+/**
+ * Statements written by hand go through Kysely typed from the entities: tables and columns by property name, values
+ * converted as the entities declare them (bigint, Date). Selecting, filtering and inserting are checked by the
+ * compiler against the entities, so a column is described once.
+ */
+export const TYPED = { columnNamingStrategy: "property", convertValues: true } as const;
+
+/**
+ * The Kysely database type of a service's entities (pass the union of its entity schemas), for
+ * `em.getKysely<Tables>(TYPED).withSchema(schema)`: bound to `em`'s transaction if it has one.
+ */
+export type TablesOf<E extends { name: string }> = InferKyselyDB<E, typeof TYPED>;
+
+
+/**
+ * A row of a service table as hand-written SQL receives it (the hot statements that stay SQL): column names, bigint
+ * columns selected as `::text`, timestamps as the driver's strings. Derived from the entity, never written out.
+ */
+export type WireRow<E extends { name: string }, T extends keyof InferKyselyDB<E>> = {
+  [K in keyof Selectable<InferKyselyDB<E>[T]>]: Wire<Selectable<InferKyselyDB<E>[T]>[K]>;
+};
+type Wire<V> = V extends bigint ? string : V extends Date ? Date | string : V;
+
+/** A page of a listing newest first: the rows after the (created_at, id) key `after` of the previous page. */
+export function newestFirst<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  after: string[] | undefined,
+  limit: number,
+): SelectQueryBuilder<DB, TB, O> {
+  const [createdAt, id] = after ?? [];
+  const from = createdAt !== undefined && id !== undefined ? query.where(sql<boolean>`(created_at, id) < (${new Date(createdAt)}, ${id}::uuid)`) : query;
+  return from.orderBy(sql`created_at desc, id desc`).limit(limit);
+}
+
 export class UnmigratedSchemaError extends Error {
   override readonly name = "UnmigratedSchemaError";
 }
@@ -50,6 +85,8 @@ export async function openOrm(spec: ServiceSchema, url: string, poolSize: number
     allowGlobalContext: false,
     forceUtcTimezone: true,
     logger: (message) => logger.debug({ orm: spec.schema }, message),
+    // The PL/pgSQL functions (the hot hold and order paths) are written in their migrations, not declared here.
+    schemaGenerator: { ignoreRoutines: true },
     migrations: {
       schema: spec.schema,
       tableName: "mikro_orm_migrations",

@@ -6,7 +6,7 @@
 import { toBinary, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { sql, type Kysely } from "kysely";
+import { sql } from "kysely";
 import { createHash } from "node:crypto";
 import { callerKey } from "./auth.js";
 import type { Em } from "./db.js";
@@ -14,20 +14,6 @@ import { DomainError, invalid, type ErrorKind } from "./errors.js";
 
 /** Longest idempotency key accepted, in characters. */
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
-
-/** DDL of the table of keys seen, for the migration that adds it to a service's schema. */
-export function requestKeyDdl(schema: string): string[] {
-  return [
-    `create table ${schema}.request_key (
-      caller text not null,
-      method text not null,
-      key text not null,
-      request_hash text not null,
-      created_at timestamptz not null default now(),
-      primary key (caller, method, key)
-    )`,
-  ];
-}
 
 /** Where a service keeps its keys: its database and schema. */
 export interface KeyStore {
@@ -80,7 +66,7 @@ export function idempotencyInterceptor(stores: ReadonlyMap<string, KeyStore>): I
     }
     const caller = req.contextValues.get(callerKey)?.sub ?? "";
     const hash = requestHash(req.method.input, message);
-    const db = store.em.getKysely() as unknown as Kysely<unknown>;
+    const db = store.em.getKysely();
     const table = sql.table(`${store.schema}.request_key`);
     const method = req.method.name;
     const { rows } = await sql<{ request_hash: string; fresh: boolean }>`

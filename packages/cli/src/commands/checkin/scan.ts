@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { admission as pb, decodeTicketCode, verifyTicketCode } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import type { Deps, Run } from "../../deps.js";
-import { CliError, EXIT } from "../../errors.js";
+import { CliError, EXIT, ExitStatus } from "../../errors.js";
 import { act, examples } from "../shared.js";
 import { DEFAULT_STATE_FILE, readGateState, writeGateState } from "./gate-state.js";
 
@@ -18,7 +18,8 @@ async function runCheckIn(r: Run, code: string | undefined, opts: ScanOptions): 
   if (opts.offline) return runOffline(r, code, opts);
   const answer = await (await r.client()).admission.checkIn({ code, gate: opts.gate, eventId: opts.event ?? "" });
   r.out.message(pb.CheckInResponseSchema, answer, () => `${pb.CheckInResult[answer.result]}: ${answer.message}`);
-  if (answer.result !== pb.CheckInResult.ADMITTED) process.exitCode = EXIT.error;
+  // A refusal is printed like an admission, and exits non-zero so a script at the gate can tell them apart.
+  if (answer.result !== pb.CheckInResult.ADMITTED) throw new ExitStatus(EXIT.error);
 }
 
 /** Verifies with the synced keys and revocations only, and queues the scan for `ticketctl checkin upload`. */
@@ -29,11 +30,12 @@ async function runOffline(r: Run, code: string, opts: ScanOptions): Promise<void
   const eventId = opts.event ?? state.eventId;
   const verdict = await verifyTicketCode(code, keys, new Set(state.revoked), eventId ? { eventId } : {});
   const duplicate = verdict.valid && state.pending.some((p) => decodeTicketCode(p.code)?.ticketId === verdict.ticket.ticketId);
-  if (verdict.valid) state.pending.push({ scanId: randomUUID(), code, gate: opts.gate, scannedAt: new Date().toISOString(), eventId });
+  // Only an admission is queued: a refusal here (a second scan of a queued ticket included) let nobody in.
+  if (verdict.valid && !duplicate) state.pending.push({ scanId: randomUUID(), code, gate: opts.gate, scannedAt: new Date().toISOString(), eventId });
   await writeGateState(opts.state, state);
   const result = !verdict.valid ? verdict.reason : duplicate ? "ALREADY_CHECKED_IN" : "ADMITTED";
   r.out.data({ result, offline: true, pending: state.pending.length }, () => `${result} (offline; ${state.pending.length} scans to upload)`);
-  if (result !== "ADMITTED") process.exitCode = EXIT.error;
+  if (result !== "ADMITTED") throw new ExitStatus(EXIT.error);
 }
 
 export function register(parent: Command, deps: Deps): void {

@@ -1,5 +1,4 @@
 import { Migration } from "@mikro-orm/migrations";
-import { outboxDdl } from "../../platform/outbox-entities.js";
 
 /**
  * Issued tickets with their one admission and their revocation, the key codes are signed with when none is
@@ -41,7 +40,22 @@ export class Migration20261201000000_initial extends Migration {
       private_key text not null,
       created_at timestamptz not null default now()
     )`);
-    for (const ddl of outboxDdl("admission")) this.addSql(ddl);
+    // The outbox and processed-event tables, as they were created then (written out: a migration never calls live code).
+    this.addSql(`create table admission.outbox (
+      id bigserial primary key,
+      event_id uuid not null unique,
+      topic text not null,
+      key text not null,
+      type text not null,
+      payload bytea not null,
+      created_at timestamptz not null default now(),
+      published_at timestamptz null
+    )`);
+    this.addSql(`create index outbox_unpublished_idx on admission.outbox (id) where published_at is null`);
+    this.addSql(`create table admission.processed_event (
+      event_id uuid primary key,
+      processed_at timestamptz not null default now()
+    )`);
     this.addSql(`alter table admission.outbox drop constraint outbox_event_id_key`);
   }
 }

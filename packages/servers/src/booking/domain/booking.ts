@@ -5,6 +5,19 @@
 export type BookingStatus = "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED";
 export type EndedStatus = Exclude<BookingStatus, "HELD">;
 
+/** The moves a hold may make: HELD ends exactly once, as a sale, a release or an expiry; an ended hold stays so. */
+const TRANSITIONS: Readonly<Record<BookingStatus, readonly BookingStatus[]>> = {
+  HELD: ["CONFIRMED", "RELEASED", "EXPIRED"],
+  CONFIRMED: [],
+  RELEASED: [],
+  EXPIRED: [],
+};
+
+/** The states a hold can reach `to` from, read off the transition table: the condition of the statement ending holds. */
+export function holdFromStates(to: BookingStatus): BookingStatus[] {
+  return (Object.keys(TRANSITIONS) as BookingStatus[]).filter((from) => TRANSITIONS[from].includes(to));
+}
+
 export interface BookingRecord {
   id: string;
   orderId: string;

@@ -1,5 +1,4 @@
 import { Migration } from "@mikro-orm/migrations";
-import { outboxDdl } from "../../platform/outbox-entities.js";
 
 /** Stock with its integrity rules in the database, holds, and the outbox. */
 export class Migration20261124000000_initial extends Migration {
@@ -34,6 +33,21 @@ export class Migration20261124000000_initial extends Migration {
     )`);
     this.addSql(`create index booking_due_index on booking.booking (expires_at) where status = 'HELD'`);
     this.addSql(`create index booking_created_index on booking.booking (created_at desc, id)`);
-    for (const ddl of outboxDdl("booking")) this.addSql(ddl);
+    // The outbox and processed-event tables, as they were created then (written out: a migration never calls live code).
+    this.addSql(`create table booking.outbox (
+      id bigserial primary key,
+      event_id uuid not null unique,
+      topic text not null,
+      key text not null,
+      type text not null,
+      payload bytea not null,
+      created_at timestamptz not null default now(),
+      published_at timestamptz null
+    )`);
+    this.addSql(`create index outbox_unpublished_idx on booking.outbox (id) where published_at is null`);
+    this.addSql(`create table booking.processed_event (
+      event_id uuid primary key,
+      processed_at timestamptz not null default now()
+    )`);
   }
 }

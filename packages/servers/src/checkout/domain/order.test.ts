@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../platform/errors.js";
-import { Order, priceLines, type OrderSnapshot, type OrderStatus } from "./order.js";
+import { EVENT_OF, fromStates, Order, priceLines, type OrderSnapshot, type OrderStatus } from "./order.js";
 
 const order = (status: OrderStatus, expiresAt: Date | null = new Date(Date.now() + 60_000)) =>
   new Order({
@@ -45,6 +45,44 @@ describe("the order state machine", () => {
     const err = refusal(() => order("PENDING_PAYMENT", new Date(Date.now() - 1)).assertPayable(new Date()));
     expect(err?.kind).toBe("FailedPrecondition");
     expect(err?.details.stateConflict?.currentState).toBe("ORDER_STATUS_EXPIRED");
+  });
+
+  // Every (from, to) pair, written out here independently of the table in order.ts.
+  const ALLOWED = new Set([
+    "PLACING→PENDING_PAYMENT",
+    "PLACING→FAILED",
+    "PLACING→EXPIRED",
+    "PENDING_PAYMENT→PAID",
+    "PENDING_PAYMENT→CANCELLED",
+    "PENDING_PAYMENT→EXPIRED",
+  ]);
+  const STATUSES: OrderStatus[] = ["PLACING", "PENDING_PAYMENT", "PAID", "CANCELLED", "EXPIRED", "FAILED"];
+
+  it("allows exactly the moves of the state table, and the compare-and-set conditions are read off it", () => {
+    for (const from of STATUSES) {
+      for (const to of STATUSES) {
+        const allowed = ALLOWED.has(`${from}→${to}`);
+        const err = refusal(() => order(from).assertCan(to, "x"));
+        expect(err === undefined, `${from}→${to}`).toBe(allowed);
+        if (err) expect(err.details.stateConflict?.currentState).toBe(`ORDER_STATUS_${from}`);
+        expect(fromStates(to).includes(from), `fromStates(${to}) has ${from}`).toBe(allowed);
+      }
+    }
+    expect(fromStates("PLACING")).toEqual([]);
+  });
+
+  it("publishes one event type per state an order moves to", () => {
+    expect(EVENT_OF).toEqual({ PENDING_PAYMENT: "PLACED", PAID: "PAID", CANCELLED: "CANCELLED", EXPIRED: "EXPIRED", FAILED: "FAILED", REFUNDED: "REFUNDED" });
+  });
+
+  it("lets a PAID order be refunded, and a refunded one go nowhere", () => {
+    expect(refusal(() => order("PAID").assertCan("REFUNDED", "x"))).toBeUndefined();
+    for (const from of ["PENDING_PAYMENT", "CANCELLED", "EXPIRED", "FAILED"] as const) {
+      expect(refusal(() => order(from).assertCan("REFUNDED", "x"))?.kind).toBe("FailedPrecondition");
+    }
+    for (const to of ["PENDING_PAYMENT", "PAID", "CANCELLED", "EXPIRED", "FAILED"] as const) {
+      expect(refusal(() => order("REFUNDED").assertCan(to, "x"))?.kind).toBe("FailedPrecondition");
+    }
   });
 
   it("never leaves a final state", () => {

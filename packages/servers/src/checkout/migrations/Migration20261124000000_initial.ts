@@ -1,5 +1,4 @@
 import { Migration } from "@mikro-orm/migrations";
-import { outboxDdl } from "../../platform/outbox-entities.js";
 
 /** Carts, orders with their item snapshots, idempotency records, and the outbox. */
 export class Migration20261124000000_initial extends Migration {
@@ -56,6 +55,21 @@ export class Migration20261124000000_initial extends Migration {
       created_at timestamptz not null default now(),
       primary key (user_id, operation, key)
     )`);
-    for (const ddl of outboxDdl("checkout")) this.addSql(ddl);
+    // The outbox and processed-event tables, as they were created then (written out: a migration never calls live code).
+    this.addSql(`create table checkout.outbox (
+      id bigserial primary key,
+      event_id uuid not null unique,
+      topic text not null,
+      key text not null,
+      type text not null,
+      payload bytea not null,
+      created_at timestamptz not null default now(),
+      published_at timestamptz null
+    )`);
+    this.addSql(`create index outbox_unpublished_idx on checkout.outbox (id) where published_at is null`);
+    this.addSql(`create table checkout.processed_event (
+      event_id uuid primary key,
+      processed_at timestamptz not null default now()
+    )`);
   }
 }

@@ -26,7 +26,7 @@ export interface EventSnapshot {
 }
 
 /** What CreateEvent asks for: an event and its ticket types before they have ids. */
-export type NewTicketType = Omit<TicketTypeSnapshot, "id" | "eventId">;
+type NewTicketType = Omit<TicketTypeSnapshot, "id" | "eventId">;
 export type NewEvent = Omit<EventSnapshot, "id" | "createdAt" | "ticketTypes"> & { ticketTypes: NewTicketType[] };
 
 export const MAX_TICKET_TYPES = 50;

@@ -1,5 +1,4 @@
 import { Migration } from "@mikro-orm/migrations";
-import { outboxDdl } from "../../platform/outbox-entities.js";
 
 /** Events and their ticket types; creation is idempotent per (creator, key). */
 export class Migration20261124000000_initial extends Migration {
@@ -35,6 +34,21 @@ export class Migration20261124000000_initial extends Migration {
       constraint ticket_type_name_unique unique (event_id, name)
     )`);
     this.addSql(`create index ticket_type_event_index on event.ticket_type (event_id, position)`);
-    for (const ddl of outboxDdl("event")) this.addSql(ddl);
+    // The outbox and processed-event tables, as they were created then (written out: a migration never calls live code).
+    this.addSql(`create table event.outbox (
+      id bigserial primary key,
+      event_id uuid not null unique,
+      topic text not null,
+      key text not null,
+      type text not null,
+      payload bytea not null,
+      created_at timestamptz not null default now(),
+      published_at timestamptz null
+    )`);
+    this.addSql(`create index outbox_unpublished_idx on event.outbox (id) where published_at is null`);
+    this.addSql(`create table event.processed_event (
+      event_id uuid primary key,
+      processed_at timestamptz not null default now()
+    )`);
   }
 }

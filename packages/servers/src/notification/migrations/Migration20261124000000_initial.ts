@@ -1,5 +1,4 @@
 import { Migration } from "@mikro-orm/migrations";
-import { outboxDdl } from "../../platform/outbox-entities.js";
 
 /** One notification per order event (unique source event), its delivery state and its delivery log. */
 export class Migration20261124000000_initial extends Migration {
@@ -37,6 +36,21 @@ export class Migration20261124000000_initial extends Migration {
       detail text not null
     )`);
     this.addSql(`create index delivery_attempt_notification_index on notification.delivery_attempt (notification_id, attempt)`);
-    for (const ddl of outboxDdl("notification")) this.addSql(ddl);
+    // The outbox and processed-event tables, as they were created then (written out: a migration never calls live code).
+    this.addSql(`create table notification.outbox (
+      id bigserial primary key,
+      event_id uuid not null unique,
+      topic text not null,
+      key text not null,
+      type text not null,
+      payload bytea not null,
+      created_at timestamptz not null default now(),
+      published_at timestamptz null
+    )`);
+    this.addSql(`create index outbox_unpublished_idx on notification.outbox (id) where published_at is null`);
+    this.addSql(`create table notification.processed_event (
+      event_id uuid primary key,
+      processed_at timestamptz not null default now()
+    )`);
   }
 }

@@ -1,47 +1,54 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
+import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb, payment as paymentPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { admissionModule, admissionSchema, type AdmissionModule } from "../admission/index.js";
-import { bookingSchema } from "../booking/index.js";
-import { outboxBookingEvents } from "../booking/events.js";
-import { bookingRoutes } from "../booking/routes.js";
-import { startExpiryScheduler } from "../booking/scheduler.js";
-import { BookingService } from "../booking/service.js";
-import { checkoutSchema } from "../checkout/index.js";
-import { CHECKOUT_GROUP, consumeBookingEvents, outboxOrderEvents } from "../checkout/events.js";
-import { bookingHolds, eventCatalogue } from "../checkout/gateways.js";
-import { checkoutRoutes } from "../checkout/routes.js";
-import { CheckoutService } from "../checkout/service.js";
-import { eventSchema } from "../event/index.js";
-import { bookingStock } from "../event/gateways.js";
-import { eventRoutes } from "../event/routes.js";
-import { EventService } from "../event/service.js";
-import { emailChannel, logChannel, webhookChannel, type Channel } from "../notification/channels.js";
-import { consumeOrderEvents, NOTIFICATION_GROUP, orderEventJson } from "../notification/events.js";
-import { notificationSchema } from "../notification/index.js";
-import { notificationRoutes } from "../notification/routes.js";
-import { NotificationService } from "../notification/service.js";
-import { TokenAuthority } from "./auth.js";
-import { KafkaBus } from "./kafka-bus.js";
-import { InProcessBus, type Bus, type Subscription } from "./bus.js";
-import { inProcessClient, serviceClient } from "./clients.js";
-import { DEFAULT_PORTS, type Config, type ServiceName } from "./config.js";
-import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./db.js";
-import { HealthState } from "./health.js";
-import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
-import { Metrics, metricsInterceptor } from "./metrics.js";
-import type { Logger } from "./logger.js";
-import { OutboxRelay } from "./outbox.js";
-import { reflectionRoutes } from "./reflection.js";
-import { startRpcServer } from "./server.js";
-import { textInterceptor } from "./text.js";
-import { idempotencyInterceptor, type KeyStore } from "./idempotency.js";
-import { tracingEnabled } from "./trace-state.js";
-import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./tracing.js";
+import { admissionModule, admissionSchema, type AdmissionModule } from "./admission/index.js";
+import { bookingSchema } from "./booking/index.js";
+import { outboxBookingEvents } from "./booking/events.js";
+import { bookingRoutes } from "./booking/routes.js";
+import { startExpiryScheduler } from "./booking/scheduler.js";
+import { BookingService } from "./booking/service.js";
+import { checkoutSchema } from "./checkout/index.js";
+import { consumeBookingEvents, outboxOrderEvents } from "./checkout/events.js";
+import { bookingHolds, eventCatalogue } from "./checkout/gateways.js";
+import { checkoutRoutes } from "./checkout/routes.js";
+import { CheckoutService } from "./checkout/service.js";
+import { pgOrderStore } from "./checkout/store.js";
+import { eventSchema } from "./event/index.js";
+import { bookingStock } from "./event/gateways.js";
+import { eventRoutes } from "./event/routes.js";
+import { EventService } from "./event/service.js";
+import { emailChannel, logChannel, webhookChannel, type Channel } from "./notification/channels.js";
+import { consumeOrderEvents, orderEventJson } from "./notification/events.js";
+import { notificationSchema } from "./notification/index.js";
+import { notificationRoutes } from "./notification/routes.js";
+import { NotificationService } from "./notification/service.js";
+import { admissionTickets, checkoutOrders } from "./payment/gateways.js";
+import { paymentSchema } from "./payment/index.js";
+import { TestPsp } from "./payment/providers/test-psp.js";
+import { paymentRoutes } from "./payment/routes.js";
+import { PaymentService } from "./payment/service.js";
+import { TokenAuthority } from "./platform/auth.js";
+import { KafkaBus } from "./platform/kafka-bus.js";
+import { InProcessBus, type Bus, type Subscription } from "./platform/bus.js";
+import { inProcessClient, serviceClient } from "./platform/clients.js";
+import { DEFAULT_PORTS, type Config, type ServiceName } from "./platform/config.js";
+import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./platform/db.js";
+import { DEV_SIGN_IN_PATH, devSignIn } from "./platform/dev-signin.js";
+import { HealthState } from "./platform/health.js";
+import { authInterceptor, observabilityInterceptor } from "./platform/interceptors.js";
+import { Metrics, metricsInterceptor } from "./platform/metrics.js";
+import type { Logger } from "./platform/logger.js";
+import { OutboxRelay } from "./platform/outbox.js";
+import { reflectionRoutes } from "./platform/reflection.js";
+import { startRpcServer, type PostHandler } from "./platform/server.js";
+import { textInterceptor } from "./platform/text.js";
+import { idempotencyInterceptor, type KeyStore } from "./platform/idempotency.js";
+import { tracingEnabled } from "./platform/trace-state.js";
+import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./platform/tracing.js";
 
 /** How often checkout compares overdue orders with booking's holds, and how overdue an order must be. */
 const RECONCILE_EVERY_MS = 10_000;
@@ -49,7 +56,7 @@ const RECONCILE_GRACE_MS = 15_000;
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission"];
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission", "payment"];
 
 export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   event: eventSchema,
@@ -57,6 +64,7 @@ export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   checkout: checkoutSchema,
   notification: notificationSchema,
   admission: admissionSchema,
+  payment: paymentSchema,
 };
 const DESCRIPTORS: Record<RunnableService, DescService> = {
   event: eventPb.EventService,
@@ -64,6 +72,7 @@ const DESCRIPTORS: Record<RunnableService, DescService> = {
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
   admission: admissionPb.AdmissionService,
+  payment: paymentPb.PaymentService,
 };
 
 /**
@@ -103,6 +112,9 @@ export interface Platform {
   readonly event?: EventService;
   readonly notification?: NotificationService;
   readonly admission?: AdmissionModule["service"];
+  readonly payment?: PaymentService;
+  /** The test PSP's hosted payment page, when this process runs the payment service with the test provider. */
+  readonly testPsp?: TestPsp;
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
   /** The process's Prometheus metrics (GET /metrics). */
@@ -134,7 +146,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger.info({ dataDir: config.dataDir ?? "(in memory)" }, "embedded PostgreSQL started");
     }
     const jwtSecret = config.jwtSecret ?? (await embeddedSecret(config.dataDir));
-    const tokens = new TokenAuthority(jwtSecret);
+    const tokens = new TokenAuthority(jwtSecret, {}, {
+      issuer: config.jwtIssuer,
+      ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
+      ...(config.oidc ? { external: config.oidc } : {}),
+    });
     const bus =
       options.bus ??
       (config.kafkaBrokers.length > 0
@@ -200,7 +216,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs, clientInterceptors);
 
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
-    const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
+    const started: {
+      booking?: BookingService;
+      checkout?: CheckoutService;
+      event?: EventService;
+      notification?: NotificationService;
+      payment?: PaymentService;
+      testPsp?: TestPsp;
+    } = {};
     const relayFor = (name: RunnableService) => {
       const published = metrics.outboxPublished.labels(name);
       const relay = new OutboxRelay(orms[name] as Orm, {
@@ -229,7 +252,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (orms.checkout) {
       const relay = relayFor("checkout");
       const service = new CheckoutService(
-        orms.checkout.em,
+        pgOrderStore(orms.checkout.em),
         eventCatalogue(clientFor("event")),
         bookingHolds(clientFor("booking")),
         outboxOrderEvents(() => relay.wake()),
@@ -258,6 +281,38 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       routes.push(admission.routes);
     }
 
+    const posts: Record<string, PostHandler> = {};
+    let serverUrl = "";
+    if (orms.payment) {
+      relayFor("payment");
+      const webhookPath = "/webhooks/payments/test";
+      const psp = await TestPsp.start({
+        host: config.host,
+        port: config.testPspPort,
+        // The test PSP lives in this process; its secret is generated unless configured, and never leaves it.
+        secret: config.paymentWebhookSecret ?? randomBytes(32).toString("base64url"),
+        webhookUrl: () => config.paymentWebhookUrl ?? `${serverUrl}${webhookPath}`,
+        toleranceSeconds: config.webhookToleranceSeconds,
+        logger: logger.child({ component: "test-psp" }),
+      });
+      cleanup.push(() => psp.close());
+      if (!embedded) logger.warn({ url: psp.url }, "payments go through the built-in test PSP: no real money moves");
+      const service = new PaymentService(
+        orms.payment.em,
+        checkoutOrders(clientFor("checkout")),
+        psp,
+        admissionTickets(clientFor("admission")),
+        config.corsOrigins,
+        logger.child({ service: "payment" }),
+      );
+      started.payment = service;
+      started.testPsp = psp;
+      routes.push(paymentRoutes(service));
+      posts[webhookPath] = (body, header) => service.handleWebhook(body, header);
+    }
+
+    if (config.devSignIn && embedded) posts[DEV_SIGN_IN_PATH] = devSignIn(tokens);
+
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
     const server = await startRpcServer(config.host, listenPort(config, services), {
@@ -268,10 +323,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       },
       interceptors: serverInterceptors,
       maxRequestBytes: config.maxRequestBytes,
+      corsOrigins: config.corsOrigins,
+      posts,
       health,
       logger,
       metrics,
     });
+    serverUrl = server.url;
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
 
@@ -301,8 +359,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanup.push(async () => clearInterval(timer));
       // Orders whose holds should have ended by now are compared with booking's holds: a missed event or a call
       // whose answer was lost never leaves an order pending for good.
+      // A run that outlasts the interval (hundreds of orders after an outage) is not overlapped by the next.
+      let reconciling = false;
       const reconciler = setInterval(() => {
-        checkout.reconcile(RECONCILE_GRACE_MS).catch((err: unknown) => logger.warn({ err }, "order reconciliation failed"));
+        if (reconciling) return;
+        reconciling = true;
+        checkout
+          .reconcile(RECONCILE_GRACE_MS)
+          .catch((err: unknown) => logger.warn({ err }, "order reconciliation failed"))
+          .finally(() => (reconciling = false));
       }, RECONCILE_EVERY_MS);
       reconciler.unref();
       cleanup.push(async () => clearInterval(reconciler));
@@ -319,18 +384,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (started.checkout) {
       const subscription = await consumeBookingEvents(consumerBus, started.checkout, dependency(checkoutPb.CheckoutService, "booking-events consumer"));
       subscriptions.push(subscription);
-      watchLag(metrics, CHECKOUT_GROUP, subscription);
+      watchLag(metrics, subscription);
     }
     if (started.notification) {
       const notifications = started.notification;
       const subscription = await consumeOrderEvents(consumerBus, notifications, dependency(notificationPb.NotificationService, "order-events consumer"));
       subscriptions.push(subscription);
-      watchLag(metrics, NOTIFICATION_GROUP, subscription);
+      watchLag(metrics, subscription);
       notifications.start();
       cleanup.push(() => notifications.stop());
     }
     if (admission) {
-      subscriptions.push(await admission.consume(bus, dependency(admissionPb.AdmissionService, "order-events consumer")));
+      const subscription = await admission.consume(consumerBus, dependency(admissionPb.AdmissionService, "order-events consumer"));
+      subscriptions.push(subscription);
+      watchLag(metrics, subscription);
     }
     cleanup.push(async () => {
       for (const s of subscriptions) await s.close();
@@ -376,9 +443,9 @@ async function embeddedSecret(dataDir: string | undefined): Promise<string> {
   return secret;
 }
 
-function watchLag(metrics: Metrics, group: string, subscription: Subscription): void {
+function watchLag(metrics: Metrics, subscription: Subscription): void {
   const lag = subscription.lag?.bind(subscription);
-  if (lag) metrics.watchConsumer({ group, lag });
+  if (lag && subscription.group) metrics.watchConsumer({ group: subscription.group, lag });
 }
 
 function channelFor(config: Config, logger: Logger): Channel {
