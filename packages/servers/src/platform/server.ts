@@ -191,7 +191,9 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
     if (!fast(stream, headers)) compat.emit("stream", stream, headers, flags, rawHeaders);
   });
   const h1 = http.createServer(handler);
-  h1.keepAliveTimeout = 5_000;
+  // Longer than clients keep an idle connection (Node's agent: 5 s): a server that closes first races the client's
+  // next request on that connection, which then fails with EPIPE / ECONNRESET although nothing was wrong with it.
+  h1.keepAliveTimeout = 65_000;
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
