@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 STAMP := node_modules/.package-lock.json
 
-.PHONY: up down logs compose-check helm-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint schema-check migration migration-index lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults replicas start stop clean
+.PHONY: storefront storefront-build storefront-e2e up down logs compose-check helm-check readme-check packed-install docs docs-check other-languages help setup gen gen-check lint schema-check migration migration-index lint-code lint-code-strict lint-deps lint-knip lint-dup breaking api-baseline build typecheck test test-unit db-start db-stop kafka-start kafka-stop bench bench-onsale faults replicas start stop clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -147,6 +147,16 @@ replicas: build ## Two replicas of every service, one of each killed mid on-sale
 
 start: $(STAMP) ## Start the platform (embedded mode; see README)
 	@node scripts/start.mjs
+
+storefront-build: build ## Build examples/storefront against the packed SDK (npm pack → install the tarball → check → vite build)
+	./scripts/storefront.sh build
+
+storefront: storefront-build ## Start the embedded platform and the example storefront; prints the storefront's URL
+	@node scripts/storefront.mjs serve
+
+storefront-e2e: storefront-build ## Browser tests of the storefront: headless Debian Chromium, phone viewport; screenshots in .run/storefront-e2e/
+	@./scripts/ensure-chromium.sh
+	node scripts/storefront.mjs e2e
 
 stop: ## Stop what `make start` started
 	node scripts/stop.mjs

@@ -6,6 +6,8 @@ import type { KnipConfig } from "knip";
 
 const config: KnipConfig = {
   ignoreBinaries: ["make"],
+  // The example storefront is a project of its own (own package.json and lock, the SDK installed from its tarball).
+  ignore: ["examples/**"],
   workspaces: {
     ".": {
       entry: ["scripts/**/*.mjs"],

@@ -5,6 +5,7 @@ import { BookingService } from "./gen/ticketing/booking/v1/booking_pb.js";
 import { CheckoutService } from "./gen/ticketing/checkout/v1/checkout_pb.js";
 import { EventService } from "./gen/ticketing/event/v1/event_pb.js";
 import { NotificationService } from "./gen/ticketing/notification/v1/notification_pb.js";
+import { PaymentService } from "./gen/ticketing/payment/v1/payment_pb.js";
 import { retryingTransport, type RetryOptions } from "./retry.js";
 
 /** The wire protocols the servers speak. Browsers can use "connect" and "grpc-web" only. */
@@ -51,6 +52,8 @@ export interface TicketingClient {
   notifications: Client<typeof NotificationService>;
   /** ticketing.admission.v1.AdmissionService: issued tickets, their codes and check-in at the door. */
   admission: Client<typeof AdmissionService>;
+  /** ticketing.payment.v1.PaymentService: payments through the provider, refunds. */
+  payments: Client<typeof PaymentService>;
   /** The transport the clients use, to build clients of other services (health, reflection). */
   transport: Transport;
 }
@@ -79,6 +82,7 @@ export function clientsFor(transport: Transport): TicketingClient {
     checkout: createClient(CheckoutService, transport),
     notifications: createClient(NotificationService, transport),
     admission: createClient(AdmissionService, transport),
+    payments: createClient(PaymentService, transport),
     transport,
   };
 }

@@ -8,3 +8,4 @@ export * as booking from "./protos/booking.js";
 export * as checkout from "./protos/checkout.js";
 export * as notification from "./protos/notification.js";
 export * as admission from "./protos/admission.js";
+export * as payment from "./protos/payment.js";

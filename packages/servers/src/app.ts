@@ -1,6 +1,6 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb } from "@ticketing/sdk";
+import { admission as admissionPb, booking as bookingPb, checkout as checkoutPb, common as commonPb, event as eventPb, notification as notificationPb, payment as paymentPb } from "@ticketing/sdk";
 import { health, reflection } from "@ticketing/sdk/grpc";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -26,19 +26,25 @@ import { consumeOrderEvents, orderEventJson } from "./notification/events.js";
 import { notificationSchema } from "./notification/index.js";
 import { notificationRoutes } from "./notification/routes.js";
 import { NotificationService } from "./notification/service.js";
+import { admissionTickets, checkoutOrders } from "./payment/gateways.js";
+import { paymentSchema } from "./payment/index.js";
+import { TestPsp } from "./payment/providers/test-psp.js";
+import { paymentRoutes } from "./payment/routes.js";
+import { PaymentService } from "./payment/service.js";
 import { TokenAuthority } from "./platform/auth.js";
 import { KafkaBus } from "./platform/kafka-bus.js";
 import { InProcessBus, type Bus, type Subscription } from "./platform/bus.js";
 import { inProcessClient, serviceClient } from "./platform/clients.js";
 import { DEFAULT_PORTS, type Config, type ServiceName } from "./platform/config.js";
 import { assertMigrated, migrate, openOrm, startEmbeddedPostgres, type EmbeddedPostgres, type Orm, type ServiceSchema } from "./platform/db.js";
+import { DEV_SIGN_IN_PATH, devSignIn } from "./platform/dev-signin.js";
 import { HealthState } from "./platform/health.js";
 import { authInterceptor, observabilityInterceptor } from "./platform/interceptors.js";
 import { Metrics, metricsInterceptor } from "./platform/metrics.js";
 import type { Logger } from "./platform/logger.js";
 import { OutboxRelay } from "./platform/outbox.js";
 import { reflectionRoutes } from "./platform/reflection.js";
-import { startRpcServer } from "./platform/server.js";
+import { startRpcServer, type PostHandler } from "./platform/server.js";
 import { textInterceptor } from "./platform/text.js";
 import { idempotencyInterceptor, type KeyStore } from "./platform/idempotency.js";
 import { tracingEnabled } from "./platform/trace-state.js";
@@ -50,7 +56,7 @@ const RECONCILE_GRACE_MS = 15_000;
 
 /** The services a process can run. */
 export type RunnableService = ServiceName;
-export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission"];
+export const RUNNABLE: readonly RunnableService[] = ["event", "booking", "checkout", "notification", "admission", "payment"];
 
 export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   event: eventSchema,
@@ -58,6 +64,7 @@ export const SCHEMAS: Record<RunnableService, ServiceSchema> = {
   checkout: checkoutSchema,
   notification: notificationSchema,
   admission: admissionSchema,
+  payment: paymentSchema,
 };
 const DESCRIPTORS: Record<RunnableService, DescService> = {
   event: eventPb.EventService,
@@ -65,6 +72,7 @@ const DESCRIPTORS: Record<RunnableService, DescService> = {
   checkout: checkoutPb.CheckoutService,
   notification: notificationPb.NotificationService,
   admission: admissionPb.AdmissionService,
+  payment: paymentPb.PaymentService,
 };
 
 /**
@@ -104,6 +112,9 @@ export interface Platform {
   readonly event?: EventService;
   readonly notification?: NotificationService;
   readonly admission?: AdmissionModule["service"];
+  readonly payment?: PaymentService;
+  /** The test PSP's hosted payment page, when this process runs the payment service with the test provider. */
+  readonly testPsp?: TestPsp;
   /** Outbox relays by schema, for lag and tests. */
   readonly relays: Partial<Record<RunnableService, OutboxRelay>>;
   /** The process's Prometheus metrics (GET /metrics). */
@@ -135,7 +146,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       logger.info({ dataDir: config.dataDir ?? "(in memory)" }, "embedded PostgreSQL started");
     }
     const jwtSecret = config.jwtSecret ?? (await embeddedSecret(config.dataDir));
-    const tokens = new TokenAuthority(jwtSecret);
+    const tokens = new TokenAuthority(jwtSecret, {}, {
+      issuer: config.jwtIssuer,
+      ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
+      ...(config.oidc ? { external: config.oidc } : {}),
+    });
     const bus =
       options.bus ??
       (config.kafkaBrokers.length > 0
@@ -201,7 +216,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       services.includes(target as RunnableService) ? local : serviceClient(urlOf(target), token, config.rpcTimeoutMs, clientInterceptors);
 
     const relays: Partial<Record<RunnableService, OutboxRelay>> = {};
-    const started: { booking?: BookingService; checkout?: CheckoutService; event?: EventService; notification?: NotificationService } = {};
+    const started: {
+      booking?: BookingService;
+      checkout?: CheckoutService;
+      event?: EventService;
+      notification?: NotificationService;
+      payment?: PaymentService;
+      testPsp?: TestPsp;
+    } = {};
     const relayFor = (name: RunnableService) => {
       const published = metrics.outboxPublished.labels(name);
       const relay = new OutboxRelay(orms[name] as Orm, {
@@ -259,6 +281,38 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       routes.push(admission.routes);
     }
 
+    const posts: Record<string, PostHandler> = {};
+    let serverUrl = "";
+    if (orms.payment) {
+      relayFor("payment");
+      const webhookPath = "/webhooks/payments/test";
+      const psp = await TestPsp.start({
+        host: config.host,
+        port: config.testPspPort,
+        // The test PSP lives in this process; its secret is generated unless configured, and never leaves it.
+        secret: config.paymentWebhookSecret ?? randomBytes(32).toString("base64url"),
+        webhookUrl: () => config.paymentWebhookUrl ?? `${serverUrl}${webhookPath}`,
+        toleranceSeconds: config.webhookToleranceSeconds,
+        logger: logger.child({ component: "test-psp" }),
+      });
+      cleanup.push(() => psp.close());
+      if (!embedded) logger.warn({ url: psp.url }, "payments go through the built-in test PSP: no real money moves");
+      const service = new PaymentService(
+        orms.payment.em,
+        checkoutOrders(clientFor("checkout")),
+        psp,
+        admissionTickets(clientFor("admission")),
+        config.corsOrigins,
+        logger.child({ service: "payment" }),
+      );
+      started.payment = service;
+      started.testPsp = psp;
+      routes.push(paymentRoutes(service));
+      posts[webhookPath] = (body, header) => service.handleWebhook(body, header);
+    }
+
+    if (config.devSignIn && embedded) posts[DEV_SIGN_IN_PATH] = devSignIn(tokens);
+
     const descriptors = services.map((s) => DESCRIPTORS[s]);
     const health = new HealthState(descriptors.map((d) => d.typeName));
     const server = await startRpcServer(config.host, listenPort(config, services), {
@@ -269,10 +323,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       },
       interceptors: serverInterceptors,
       maxRequestBytes: config.maxRequestBytes,
+      corsOrigins: config.corsOrigins,
+      posts,
       health,
       logger,
       metrics,
     });
+    serverUrl = server.url;
     cleanup.push(() => server.close());
     cleanup.push(async () => health.setServing(false));
 

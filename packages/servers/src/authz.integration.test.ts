@@ -109,8 +109,16 @@ const MATRIX: Record<string, Row> = {
     },
   },
   "CheckoutService/MarkOrderAsPaid": {
-    ...ADMIN_ONLY,
+    ...STAFF,
     call: async ({ client, fx }) => client.checkout.markOrderAsPaid({ orderId: await fx.freshOrderOfA(), paymentReference: "matrix" }),
+  },
+  "CheckoutService/MarkOrderAsRefunded": {
+    ...STAFF,
+    call: async ({ client, fx }) => {
+      const orderId = await fx.freshOrderOfA();
+      await admin.checkout.markOrderAsPaid({ orderId, paymentReference: "matrix" });
+      return client.checkout.markOrderAsRefunded({ orderId, refundReference: "matrix-refund" });
+    },
   },
   "CheckoutService/CancelOrder": { ...OWNER, call: async ({ client, fx }) => client.checkout.cancelOrder({ orderId: await fx.freshOrderOfA() }) },
   "CheckoutService/WatchOrder": {

@@ -1,7 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { booking, checkout } from "@ticketing/sdk";
+import { booking, checkout, createTicketingClient, toTicketingError } from "@ticketing/sdk";
 import { SignJWT } from "jose";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import * as http2 from "node:http2";
 import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -86,6 +86,34 @@ describe("request size, before authentication", () => {
     );
     expect(err?.code).toBe(8); // RESOURCE_EXHAUSTED
     expect(err?.rawMessage).toMatch(/larger than the limit of 262144 bytes \(TICKETING_MAX_REQUEST_BYTES\)/);
+  });
+});
+
+describe("a body refused before its end", () => {
+  // Node's HTTP/2 client counts the request bytes it has queued against its session's memory (10 MB by default) and
+  // never gives them back when the server resets the stream; once past the limit, that session refuses every
+  // answer's headers with ENHANCE_YOUR_CALM and its calls hang. The server reads and drops what is still coming
+  // instead of resetting at once, so refusing ten 1 MiB requests does not cost the client its connection.
+  it("leaves the client's HTTP/2 connection usable, on the gRPC fast path and on connect's", async () => {
+    const own = http2.connect(t.platform.url);
+    try {
+      const auth = { authorization: `Bearer ${customerToken}` };
+      for (let i = 0; i < 15; i++) {
+        const fast = await grpc(own, ADD_TO_CART, auth, envelope(randomBytes(1024 * 1024)), 3000);
+        expect(fast.code, `fast path, request ${i}`).toBe("resource_exhausted");
+        const viaConnect = await grpc(own, ADD_TO_CART, { "grpc-encoding": "gzip", ...auth }, envelope(randomBytes(1024 * 1024), 1), 3000);
+        expect(viaConnect.code, `connect's path, request ${i}`).toBe("resource_exhausted");
+      }
+      expect((await grpc(own, GET_CART, auth, envelope(new Uint8Array()), 3000)).code).toBe("ok");
+    } finally {
+      own.close();
+    }
+    const sdk = createTicketingClient({ baseUrl: t.platform.url, token: customerToken, protocol: "grpc", timeoutMs: 3000, retry: { maxAttempts: 1 } });
+    const codeOf = (call: Promise<unknown>) => call.then(() => 0, (e: unknown) => toTicketingError(e).code);
+    for (let i = 0; i < 15; i++) {
+      expect(await codeOf(sdk.checkout.addToCart({ ticketId: randomUUID(), quantity: 1, idempotencyKey: "k".repeat(1024 * 1024) }))).toBe(8);
+    }
+    expect(await codeOf(sdk.checkout.getUserCart({}))).toBe(0);
   });
 });
 

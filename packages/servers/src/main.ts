@@ -76,7 +76,10 @@ program
   .action(async (opts: { sub: string; role: Role; ttl: number }) => {
     const secret = process.env["TICKETING_JWT_SECRET"];
     if (!secret || secret.length < 32) throw new ConfigError("TICKETING_JWT_SECRET must be set (at least 32 characters)");
-    console.log(await new TokenAuthority(secret).mint({ sub: opts.sub, role: opts.role }, opts.ttl));
+    const issuer = process.env["TICKETING_JWT_ISSUER"]?.trim() || undefined;
+    const audience = process.env["TICKETING_JWT_AUDIENCE"]?.trim() || undefined;
+    const authority = new TokenAuthority(secret, {}, { ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) });
+    console.log(await authority.mint({ sub: opts.sub, role: opts.role }, opts.ttl));
   });
 
 async function serve(services: readonly RunnableService[], migrateFirst: boolean, envFile: string | undefined): Promise<void> {

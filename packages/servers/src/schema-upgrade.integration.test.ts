@@ -14,6 +14,8 @@ const BASELINE: Record<RunnableService, string> = {
   checkout: "Migration20261125040000_outbox_event_id_not_indexed",
   notification: "Migration20261125040000_outbox_event_id_not_indexed",
   admission: "Migration20261207000000_request_keys",
+  // Born after migrations were generated: every database of it starts from its first migration.
+  payment: "Migration20261207161613_initial",
 };
 
 const ORDER_PENDING = "0d4a3b5e-6c1f-4b8e-9a2d-1e3f5a7b9c01";

@@ -5,7 +5,7 @@ import { TOPICS, type BusMessage } from "../platform/bus.js";
 import type { Em } from "../platform/db.js";
 import { enqueue } from "../platform/outbox.js";
 import type { BookingRecord } from "./domain/booking.js";
-import { bookingToPb } from "./handler.js";
+import { bookingToPb } from "./mapping.js";
 import type { BookingEventType, BookingEvents } from "./ports.js";
 import { uuidv7 } from "../platform/ids.js";
 

@@ -1,61 +1,12 @@
-import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { booking as pb } from "@ticketing/sdk";
 import { decodePageToken, pageSize, paginate } from "../platform/page.js";
 import { Validator } from "../platform/validate.js";
-import {
-  MAX_ITEMS_PER_ORDER,
-  MAX_QUANTITY_PER_ITEM,
-  MAX_STOCK_BUCKETS,
-  MAX_STOCK_TOTAL,
-  MAX_TTL_SECONDS,
-  MIN_TTL_SECONDS,
-  available,
-  type BookingRecord,
-  type BookingStatus,
-  type StockRecord,
-} from "./domain/booking.js";
+import { MAX_ITEMS_PER_ORDER, MAX_QUANTITY_PER_ITEM, MAX_STOCK_BUCKETS, MAX_STOCK_TOTAL, MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "./domain/booking.js";
 import type { BookingService } from "./service.js";
+import { STATUS_FROM_PB, bookingToPb, stockToPb } from "./mapping.js";
 
-const STATUS_TO_PB: Record<BookingStatus, pb.BookingStatus> = {
-  HELD: pb.BookingStatus.HELD,
-  CONFIRMED: pb.BookingStatus.CONFIRMED,
-  RELEASED: pb.BookingStatus.RELEASED,
-  EXPIRED: pb.BookingStatus.EXPIRED,
-};
-const STATUS_FROM_PB = new Map(Object.entries(STATUS_TO_PB).map(([k, v]) => [v, k as BookingStatus]));
-
-export function bookingToPb(b: BookingRecord): pb.Booking {
-  return create(pb.BookingSchema, {
-    id: b.id,
-    orderId: b.orderId,
-    ticketId: b.ticketId,
-    eventId: b.eventId,
-    quantity: b.quantity,
-    status: STATUS_TO_PB[b.status],
-    expiresAt: timestampFromDate(b.expiresAt),
-    createdAt: timestampFromDate(b.createdAt),
-    updatedAt: timestampFromDate(b.updatedAt),
-    paymentReference: b.paymentReference,
-  });
-}
-
-function stockToPb(s: StockRecord): pb.Stock {
-  return create(pb.StockSchema, {
-    ticketId: s.ticketId,
-    eventId: s.eventId,
-    total: s.total,
-    held: s.held,
-    sold: s.sold,
-    available: available(s),
-    buckets: s.buckets,
-    createdAt: timestampFromDate(s.createdAt),
-    updatedAt: timestampFromDate(s.updatedAt),
-  });
-}
-
-/** Translates BookingService RPCs to use cases: validation and proto ↔ domain, nothing else. */
 export function bookingHandler(service: BookingService): ServiceImpl<typeof pb.BookingService> {
   return {
     async createBooking(req, ctx) {

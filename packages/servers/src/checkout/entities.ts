@@ -35,7 +35,7 @@ const OrderSchema = defineEntity({
   name: "OrderRecord",
   tableName: "order",
   checks: [
-    { name: "order_status_known", expression: "status in ('PLACING', 'PENDING_PAYMENT', 'PAID', 'CANCELLED', 'EXPIRED', 'FAILED')" },
+    { name: "order_status_known", expression: "status in ('PLACING', 'PENDING_PAYMENT', 'PAID', 'CANCELLED', 'EXPIRED', 'FAILED', 'REFUNDED')" },
     { name: "order_total_non_negative", expression: "total_minor >= 0" },
     {
       name: "order_failure_kind_known",

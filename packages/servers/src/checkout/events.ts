@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { booking as bookingPb, checkout as pb } from "@ticketing/sdk";
 import { TOPICS, type Bus, type BusMessage, type Subscription } from "../platform/bus.js";
 import type { OrderEventType, OrderSnapshot } from "./domain/order.js";
-import { orderToPb } from "./handler.js";
+import { orderToPb } from "./mapping.js";
 import type { CheckoutService, OrderEvents } from "./service.js";
 import { uuidv7 } from "../platform/ids.js";
 
@@ -13,6 +13,7 @@ const TYPES = {
   CANCELLED: pb.OrderEventType.CANCELLED,
   EXPIRED: pb.OrderEventType.EXPIRED,
   FAILED: pb.OrderEventType.FAILED,
+  REFUNDED: pb.OrderEventType.REFUNDED,
 } as const;
 
 /** Order events as protobuf OrderEvent messages in the checkout schema's outbox. */

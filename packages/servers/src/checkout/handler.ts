@@ -1,65 +1,11 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkout as pb } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
 import { callerOf } from "../platform/auth.js";
 import { decodePageToken, pageSize, paginate } from "../platform/page.js";
 import { Validator } from "../platform/validate.js";
-import { lineTotal, type OrderLine, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
-import type { CartLine } from "./ports.js";
 import { MAX_LINE_QUANTITY, type CheckoutService } from "./service.js";
-
-const STATUS_TO_PB: Record<OrderStatus, pb.OrderStatus> = {
-  PLACING: pb.OrderStatus.PLACING,
-  PENDING_PAYMENT: pb.OrderStatus.PENDING_PAYMENT,
-  PAID: pb.OrderStatus.PAID,
-  CANCELLED: pb.OrderStatus.CANCELLED,
-  EXPIRED: pb.OrderStatus.EXPIRED,
-  FAILED: pb.OrderStatus.FAILED,
-};
-const STATUS_FROM_PB = new Map(Object.entries(STATUS_TO_PB).map(([k, v]) => [v, k as OrderStatus]));
-
-const money = (amountMinor: bigint, currency: string) => ({ amountMinor, currency });
-
-export function orderToPb(o: OrderSnapshot): pb.Order {
-  return create(pb.OrderSchema, {
-    id: o.id,
-    userId: o.userId,
-    status: STATUS_TO_PB[o.status],
-    items: o.items.map((i: OrderLine) => ({
-      ticketId: i.ticketId,
-      eventId: i.eventId,
-      ticketName: i.ticketName,
-      quantity: i.quantity,
-      unitPrice: money(i.unitPriceMinor, i.currency),
-      lineTotal: money(lineTotal(i), i.currency),
-    })),
-    total: money(o.totalMinor, o.currency),
-    ...(o.expiresAt ? { expiresAt: timestampFromDate(o.expiresAt) } : {}),
-    createdAt: timestampFromDate(o.createdAt),
-    updatedAt: timestampFromDate(o.updatedAt),
-    statusReason: o.statusReason,
-    paymentReference: o.paymentReference,
-  });
-}
-
-function cartToPb(userId: string, lines: CartLine[]): pb.Cart {
-  const currency = lines[0]?.currency;
-  const updated = lines.reduce<Date | undefined>((max, l) => (!max || l.updatedAt > max ? l.updatedAt : max), undefined);
-  return create(pb.CartSchema, {
-    userId,
-    items: lines.map((l) => ({
-      ticketId: l.ticketId,
-      eventId: l.eventId,
-      ticketName: l.ticketName,
-      quantity: l.quantity,
-      unitPrice: money(l.unitPriceMinor, l.currency),
-    })),
-    ...(currency ? { total: money(lines.reduce((sum, l) => sum + lineTotal(l), 0n), currency) } : {}),
-    ...(updated ? { updatedAt: timestampFromDate(updated) } : {}),
-  });
-}
+import { STATUS_FROM_PB, cartToPb, orderToPb } from "./mapping.js";
 
 /** Translates CheckoutService RPCs to use cases: validation and proto ↔ domain, nothing else. */
 export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb.CheckoutService> {
@@ -119,6 +65,16 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       return { order: orderToPb(order) };
     },
 
+    async markOrderAsRefunded(req, ctx) {
+      new Validator()
+        .uuid("order_id", req.orderId)
+        .text("refund_reference", req.refundReference, 1, 200)
+        .text("reason", req.reason, 0, 500)
+        .check();
+      const order = await service.markRefunded(callerOf(ctx), req.orderId.toLowerCase(), req.refundReference.trim(), req.reason.trim());
+      return { order: orderToPb(order) };
+    },
+
     async cancelOrder(req, ctx) {
       new Validator().uuid("order_id", req.orderId).text("reason", req.reason, 0, 500).check();
       return { order: orderToPb(await service.cancel(callerOf(ctx), req.orderId.toLowerCase(), req.reason.trim())) };
@@ -129,8 +85,12 @@ export function checkoutHandler(service: CheckoutService): ServiceImpl<typeof pb
       for await (const order of service.watch(callerOf(ctx), req.orderId.toLowerCase(), ctx.signal)) {
         yield { order: orderToPb(order) };
       }
-      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so.
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+      // The caller's deadline or cancellation ended the watch, not a final state: the stream must say so. A client
+      // that went away (a browser leaving the page) aborts with a plain AbortError: that is CANCELED, not a bug.
+      if (ctx.signal.aborted) {
+        const reason: unknown = ctx.signal.reason;
+        throw reason instanceof ConnectError ? reason : new ConnectError("the client cancelled the watch", Code.Canceled);
+      }
     },
   };
 }

@@ -379,6 +379,22 @@ export class CheckoutService {
   }
 
   /**
+   * PAID → REFUNDED, once the payment provider has refunded the money. The holds stay confirmed: the seats stay
+   * sold. Idempotent for a refunded order.
+   */
+  async markRefunded(caller: Caller, orderId: string, refundReference: string, reason: string): Promise<OrderSnapshot> {
+    const current = await this.order(caller, orderId);
+    if (current.status === "REFUNDED") return current;
+    new Order(current).assertCan("REFUNDED", "MarkOrderAsRefunded");
+    const statusReason = reason ? `refunded (${refundReference}): ${reason}` : `refunded (${refundReference})`;
+    const refunded = await this.#move(orderId, "REFUNDED", { statusReason });
+    if (refunded) return refunded;
+    const now = (await this.store.find(orderId)) as OrderSnapshot;
+    if (now.status === "REFUNDED") return now;
+    throw stateConflict(`order ${orderId} is ${now.status}`, `ORDER_STATUS_${now.status}`, "MarkOrderAsRefunded");
+  }
+
+  /**
    * Applies a booking event (at least once delivery): EXPIRED → the order EXPIRED; RELEASED by someone other than
    * this service → CANCELLED. Deduplicated by event id in the same transaction as the change.
    */

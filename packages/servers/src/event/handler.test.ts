@@ -1,7 +1,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { event as pb } from "@ticketing/sdk";
 import { describe, expect, it } from "vitest";
-import { eventToPb } from "./handler.js";
+import { eventToPb } from "./mapping.js";
 
 const snapshot = { id: "e-1", name: "Open Air", description: "", startsAt: new Date(0), endsAt: new Date(0), createdAt: new Date(0), ticketTypes: [] };
 

@@ -1,46 +1,15 @@
-import { create, toBinary } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { toBinary } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { event as pb } from "@ticketing/sdk";
 import { createHash, randomUUID } from "node:crypto";
 import { callerOf } from "../platform/auth.js";
 import { decodePageToken, pageSize, paginate } from "../platform/page.js";
 import { Validator } from "../platform/validate.js";
-import {
-  MAX_CAPACITY,
-  MAX_PRICE_MINOR,
-  MAX_STOCK_BUCKETS,
-  MAX_TICKET_TYPES,
-  type EventSnapshot,
-  type TicketTypeSnapshot,
-} from "./domain/event.js";
+import { MAX_CAPACITY, MAX_PRICE_MINOR, MAX_STOCK_BUCKETS, MAX_TICKET_TYPES } from "./domain/event.js";
 import type { EventService } from "./service.js";
+import { eventToPb, ticketTypeToPb } from "./mapping.js";
 
-function ticketTypeToPb(tt: TicketTypeSnapshot): pb.TicketType {
-  return create(pb.TicketTypeSchema, {
-    id: tt.id,
-    eventId: tt.eventId,
-    name: tt.name,
-    price: { amountMinor: tt.priceMinor, currency: tt.currency },
-    capacity: tt.capacity,
-  });
-}
-
-export function eventToPb(e: EventSnapshot): pb.Event {
-  return create(pb.EventSchema, {
-    id: e.id,
-    name: e.name,
-    description: e.description,
-    // No venue reads as no venue ("venue": {} in JSON looked like a bug), not as one with empty fields.
-    ...(e.venueName || e.venueLocation ? { venue: { name: e.venueName, location: e.venueLocation } } : {}),
-    startsAt: timestampFromDate(e.startsAt),
-    endsAt: timestampFromDate(e.endsAt),
-    ticketTypes: e.ticketTypes.map(ticketTypeToPb),
-    createdAt: timestampFromDate(e.createdAt),
-  });
-}
-
-/** Translates EventService RPCs to use cases: validation and proto ↔ domain, nothing else. */
 export function eventHandler(service: EventService): ServiceImpl<typeof pb.EventService> {
   return {
     async createEvent(req, ctx) {

@@ -13,6 +13,7 @@ const KINDS: Partial<Record<pb.OrderEventType, OrderEventKind>> = {
   [pb.OrderEventType.CANCELLED]: "CANCELLED",
   [pb.OrderEventType.EXPIRED]: "EXPIRED",
   [pb.OrderEventType.FAILED]: "FAILED",
+  [pb.OrderEventType.REFUNDED]: "REFUNDED",
 };
 
 /** An OrderEvent's bytes as proto JSON (for webhook bodies). */

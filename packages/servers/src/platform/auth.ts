@@ -1,5 +1,5 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { DomainError } from "./errors.js";
 import { isText } from "./text.js";
 
@@ -13,7 +13,24 @@ export interface Caller {
   role: Role;
 }
 
-const ISSUER = "ticketing";
+const DEFAULT_ISSUER = "ticketing";
+
+/**
+ * Whose tokens the platform believes. Its own (HS256 with the shared secret) always, with `issuer` and, when set,
+ * `audience` checked; and an external OpenID Connect issuer's (signed with the keys at its JWKS URL) when
+ * `external` is set.
+ */
+export interface TrustOptions {
+  /** `iss` of the HS256 tokens; default "ticketing". */
+  issuer?: string;
+  /** `aud` every token must carry (HS256 and external alike), when set; minted tokens carry it. */
+  audience?: string;
+  /** An OIDC provider: its JWKS URL and `iss`. Its tokens without a known `role` claim are customers. */
+  external?: { jwksUrl: string; issuer: string };
+}
+
+/** Asymmetric algorithms an external issuer may sign with. */
+const EXTERNAL_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"];
 /** A subject is stored as the owner of carts, orders and notifications. */
 const MAX_SUBJECT_LENGTH = 200;
 
@@ -33,17 +50,29 @@ export class TokenAuthority {
   // A Map iterates in insertion order, so its first key is always the oldest entry.
   readonly #verified = new Map<string, { caller: Caller; until: number }>();
 
-  constructor(secret: string, cache: VerifyCacheOptions = {}) {
+  readonly #issuer: string;
+  readonly #audience: string | undefined;
+  readonly #external: { keys: ReturnType<typeof createRemoteJWKSet>; issuer: string } | undefined;
+
+  constructor(secret: string, cache: VerifyCacheOptions = {}, trust: TrustOptions = {}) {
     this.#key = new TextEncoder().encode(secret);
+    this.#issuer = trust.issuer ?? DEFAULT_ISSUER;
+    this.#audience = trust.audience;
+    this.#external = trust.external && {
+      keys: createRemoteJWKSet(new URL(trust.external.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 }),
+      issuer: trust.external.issuer,
+    };
     this.#ttlMs = cache.ttlMs ?? 60_000;
     this.#maxEntries = cache.maxEntries ?? 10_000;
   }
 
   async mint(caller: Caller, ttlSeconds = 24 * 3600): Promise<string> {
-    return new SignJWT({ role: caller.role })
+    const jwt = new SignJWT({ role: caller.role })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(caller.sub)
-      .setIssuer(ISSUER)
+      .setIssuer(this.#issuer);
+    if (this.#audience !== undefined) jwt.setAudience(this.#audience);
+    return jwt
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
       .sign(this.#key);
@@ -72,9 +101,20 @@ export class TokenAuthority {
   }
 
   async #verifySignature(token: string): Promise<{ caller: Caller; expiresAt: number }> {
+    const audience = this.#audience === undefined ? {} : { audience: this.#audience };
+    let issuer = this.#issuer;
     try {
-      const { payload } = await jwtVerify(token, this.#key, { algorithms: ["HS256"], issuer: ISSUER });
-      const role = payload["role"];
+      let payload: JWTPayload;
+      let role: unknown;
+      if (this.#external && headerAlg(token) !== "HS256") {
+        issuer = this.#external.issuer;
+        ({ payload } = await jwtVerify(token, this.#external.keys, { algorithms: EXTERNAL_ALGORITHMS, issuer, ...audience }));
+        // An identity provider knows people, not this platform's roles: without a role claim they are buyers.
+        role = ROLES.includes(payload["role"] as Role) ? payload["role"] : "customer";
+      } else {
+        ({ payload } = await jwtVerify(token, this.#key, { algorithms: ["HS256"], issuer, ...audience }));
+        role = payload["role"];
+      }
       if (typeof payload.sub !== "string" || payload.sub === "" || !ROLES.includes(role as Role)) {
         throw new DomainError("Unauthenticated", "token lacks a subject or a known role");
       }
@@ -86,8 +126,16 @@ export class TokenAuthority {
       return { caller, expiresAt: payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000 };
     } catch (err) {
       if (err instanceof DomainError) throw err;
-      throw new DomainError("Unauthenticated", refusalReason(err));
+      throw new DomainError("Unauthenticated", refusalReason(err, issuer, this.#audience));
     }
+  }
+}
+
+function headerAlg(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch {
+    return undefined;
   }
 }
 
@@ -95,21 +143,26 @@ export class TokenAuthority {
  * Why jose refused a token, in words that tell the caller what to fix: a bare "invalid token" sent people hunting
  * (most often it is a token signed by another deployment's secret). Names the claim at fault, never the secret.
  */
-function refusalReason(err: unknown): string {
+function refusalReason(err: unknown, issuer: string, audience: string | undefined): string {
   const at = (seconds: unknown) => (typeof seconds === "number" ? ` at ${new Date(seconds * 1000).toISOString()}` : "");
   if (err instanceof joseErrors.JWTExpired) return `token expired${at(err.payload.exp)}`;
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
     return "invalid token: bad signature (it was not signed with this deployment's TICKETING_JWT_SECRET)";
   }
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "invalid token: wrong algorithm (only HS256 is accepted)";
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "invalid token: wrong algorithm (HS256, or the configured OIDC issuer's keys)";
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return "invalid token: signed with a key the issuer's JWKS does not list";
+  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JOSEError && err.code === "ERR_JWKS_INVALID") {
+    return "cannot check the token: the issuer's JWKS could not be read";
+  }
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     const claim = err.claim;
     if (claim === "iss") {
       const iss = err.payload.iss;
       return iss === undefined
-        ? `invalid token: no "iss" claim (it must be "${ISSUER}")`
-        : `invalid token: wrong issuer ${JSON.stringify(String(iss).slice(0, 64))} (it must be "${ISSUER}")`;
+        ? `invalid token: no "iss" claim (it must be "${issuer}")`
+        : `invalid token: wrong issuer ${JSON.stringify(String(iss).slice(0, 64))} (it must be "${issuer}")`;
     }
+    if (claim === "aud") return `invalid token: wrong or no audience (it must be "${audience ?? ""}")`;
     if (claim === "nbf") return `invalid token: not valid yet (nbf${at(err.payload.nbf)})`;
     return `invalid token: the "${claim}" claim is ${err.reason === "missing" ? "missing" : "malformed"}`;
   }
@@ -139,7 +192,9 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = {
   "ticketing.booking.v1.BookingService/DeleteOrderBookings": ["service", "admin"],
   "ticketing.booking.v1.BookingService/CreateStock": ["service", "admin"],
   "ticketing.booking.v1.BookingService/DeleteStock": ["service", "admin"],
-  "ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid": ["admin"],
+  "ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid": ["admin", "service"],
+  "ticketing.checkout.v1.CheckoutService/MarkOrderAsRefunded": ["admin", "service"],
+  "ticketing.payment.v1.PaymentService/RefundOrder": ["admin"],
   "ticketing.admission.v1.AdmissionService/CheckIn": ["gate", "admin"],
   "ticketing.admission.v1.AdmissionService/UploadOfflineScans": ["gate", "admin"],
   "ticketing.admission.v1.AdmissionService/GetVerificationKeys": ["gate", "admin"],

@@ -31,6 +31,9 @@ function lazy(current: () => TicketingClient): TicketingClient {
     get admission() {
       return current().admission;
     },
+    get payments() {
+      return current().payments;
+    },
     get transport() {
       return current().transport;
     },

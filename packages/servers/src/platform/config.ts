@@ -4,8 +4,8 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-export type ServiceName = "event" | "booking" | "checkout" | "notification" | "admission";
-export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification", "admission"];
+export type ServiceName = "event" | "booking" | "checkout" | "notification" | "admission" | "payment";
+export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification", "admission", "payment"];
 
 /** Default port of each service when it runs alone; `all` listens on TICKETING_PORT. */
 export const DEFAULT_PORTS: Record<ServiceName, number> = {
@@ -14,6 +14,7 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   checkout: 50620,
   notification: 50630,
   admission: 50640,
+  payment: 50650,
 };
 
 export interface Config {
@@ -71,6 +72,26 @@ export interface Config {
   ticketSigningKey: string | undefined;
   /** Raw 32-byte Ed25519 public keys (base64url) of earlier signing keys, whose codes still verify. */
   ticketVerificationKeys: string[];
+  /** `iss` of the platform's own HS256 tokens. */
+  jwtIssuer: string;
+  /** `aud` every token must carry, when set. */
+  jwtAudience: string | undefined;
+  /** An external OpenID Connect issuer whose tokens are believed too (its `iss` and JWKS URL). */
+  oidc: { issuer: string; jwksUrl: string } | undefined;
+  /** POST /dev/sign-in mints customer tokens for a name: embedded (development) mode only. */
+  devSignIn: boolean;
+  /** Origins (scheme://host[:port]) browsers may call the RPC port from; empty: no cross-origin calls. */
+  corsOrigins: readonly string[];
+  /** The payment provider; "test" is the built-in test PSP with its hosted payment page. */
+  paymentProvider: "test";
+  /** HMAC-SHA256 key of the provider's webhook signatures; undefined: generated at start (test provider only). */
+  paymentWebhookSecret: string | undefined;
+  /** Where the provider posts its events; undefined: this process's own /webhooks/payments/<provider>. */
+  paymentWebhookUrl: string | undefined;
+  /** Port of the test PSP's hosted payment page; 0 picks a free one. */
+  testPspPort: number;
+  /** Webhooks signed longer ago than this are refused (replay window), in seconds. */
+  webhookToleranceSeconds: number;
 }
 
 interface Variable {
@@ -82,7 +103,7 @@ interface Variable {
 /** Every variable the servers read. */
 export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_HOST", default: "127.0.0.1", description: "interface to listen on (0.0.0.0 in containers)" },
-  { name: "TICKETING_PORT", default: "service default", description: "port of this process: all-in-one default 50600; event 50600, booking 50610, checkout 50620, notification 50630, admission 50640" },
+  { name: "TICKETING_PORT", default: "service default", description: "port of this process: all-in-one default 50600; event 50600, booking 50610, checkout 50620, notification 50630, admission 50640, payment 50650" },
   { name: "TICKETING_DATABASE_URL", default: "(embedded)", description: "PostgreSQL URL for every service; unset runs embedded PostgreSQL (PGlite). DATABASE_URL is read too" },
   { name: "TICKETING_EVENT_DATABASE_URL", default: "TICKETING_DATABASE_URL", description: "database of the event service (likewise _BOOKING_, _CHECKOUT_, _NOTIFICATION_, _ADMISSION_)" },
   { name: "TICKETING_DATA_DIR", default: "(in memory)", description: "embedded mode: directory PGlite keeps its data in; the signing secret is kept beside it (DIR.jwt-secret) so tokens survive restarts" },
@@ -111,6 +132,17 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_TICKET_SIGNING_KEY", default: "(kept in the database)", description: "Ed25519 private key ticket codes are signed with: PKCS#8 PEM, or its DER in base64 on one line (`ticketing-server ticket-key` makes one). Unset: a key generated at first start and kept in the admission schema (embedded mode: with its data dir)" },
   { name: "TICKETING_TICKET_SIGNING_KEY_FILE", default: "(none)", description: "a file holding that key as PEM, instead of the variable" },
   { name: "TICKETING_TICKET_VERIFICATION_KEYS", default: "(none)", description: "comma-separated public keys (raw 32 bytes, base64url) of earlier signing keys: codes they signed still verify after a rotation" },
+  { name: "TICKETING_JWT_ISSUER", default: "ticketing", description: "iss claim of the HS256 tokens signed with TICKETING_JWT_SECRET (checked on every call; minted tokens carry it)" },
+  { name: "TICKETING_JWT_AUDIENCE", default: "(none)", description: "aud claim every token must carry, when set (minted tokens carry it)" },
+  { name: "TICKETING_OIDC_ISSUER", default: "(none)", description: "an OpenID Connect provider whose tokens are believed too: its iss (set with TICKETING_OIDC_JWKS_URL)" },
+  { name: "TICKETING_OIDC_JWKS_URL", default: "(none)", description: "the OIDC provider's JWKS URL (its signing keys); its tokens' sub is the caller, role claim or else customer" },
+  { name: "TICKETING_DEV_SIGNIN", default: "(on in embedded mode)", description: "POST /dev/sign-in {\"name\"} mints a customer token for any name: development only, refused at start with a database URL" },
+  { name: "TICKETING_CORS_ORIGINS", default: "(none)", description: "comma-separated origins (scheme://host[:port]) whose web pages may call the services from a browser, e.g. a storefront; never *" },
+  { name: "TICKETING_PAYMENT_PROVIDER", default: "test", description: "payment provider: test (the built-in test PSP with a hosted payment page; see docs/adr/0008-payments-and-storefront.md)" },
+  { name: "TICKETING_PAYMENT_WEBHOOK_SECRET", default: "(generated)", description: "HMAC-SHA256 key of the provider's webhook signatures, at least 32 characters; generated at start for the test provider" },
+  { name: "TICKETING_PAYMENT_WEBHOOK_URL", default: "(this process)", description: "where the provider posts payment events; default the payment service's own URL + /webhooks/payments/<provider>" },
+  { name: "TICKETING_TEST_PSP_PORT", default: "0 (a free port)", description: "port of the test PSP's hosted payment page; buyers get its address in each payment intent's checkout_url" },
+  { name: "TICKETING_WEBHOOK_TOLERANCE", default: "5m", description: "replay window of payment webhooks: a signature older (or further ahead) than this is refused" },
 ];
 
 export class ConfigError extends Error {
@@ -244,6 +276,42 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     if (!/^[A-Za-z0-9_-]{43}$/.test(key)) problems.push(`TICKETING_TICKET_VERIFICATION_KEYS: "${key.slice(0, 60)}" is not a 32-byte key in base64url (43 characters)`);
   }
 
+  const corsOrigins: string[] = [];
+  for (const entry of (read("TICKETING_CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "")) {
+    const origin = parseOrigin(entry);
+    if (origin === undefined) {
+      problems.push(`TICKETING_CORS_ORIGINS: "${entry}" is not an origin like https://shop.example.com or http://127.0.0.1:5173 (never *)`);
+    } else {
+      corsOrigins.push(origin);
+    }
+  }
+
+  const oidcIssuer = read("TICKETING_OIDC_ISSUER");
+  const oidcJwks = url("TICKETING_OIDC_JWKS_URL", undefined, ["http:", "https:"]);
+  if ((oidcIssuer === undefined) !== (read("TICKETING_OIDC_JWKS_URL") === undefined)) {
+    problems.push("TICKETING_OIDC_ISSUER and TICKETING_OIDC_JWKS_URL: set both or neither");
+  }
+  const devSignInRaw = read("TICKETING_DEV_SIGNIN");
+  if (devSignInRaw !== undefined && !["true", "false", "1", "0"].includes(devSignInRaw)) {
+    problems.push(`TICKETING_DEV_SIGNIN=${devSignInRaw}: must be true or false`);
+  }
+  const devSignIn = devSignInRaw === undefined ? !anyRealDatabase : devSignInRaw === "true" || devSignInRaw === "1";
+  if (devSignIn && anyRealDatabase) {
+    problems.push("TICKETING_DEV_SIGNIN: the development sign-in mints a token for any name; it runs only in embedded mode, never with a database URL");
+  }
+
+  const paymentProvider = (read("TICKETING_PAYMENT_PROVIDER") ?? "test") as Config["paymentProvider"];
+  if (paymentProvider !== "test") problems.push(`TICKETING_PAYMENT_PROVIDER=${paymentProvider}: must be test`);
+  const paymentWebhookSecret = read("TICKETING_PAYMENT_WEBHOOK_SECRET");
+  if (paymentWebhookSecret !== undefined && paymentWebhookSecret.length < 32) {
+    problems.push("TICKETING_PAYMENT_WEBHOOK_SECRET: must be at least 32 characters");
+  }
+  const toleranceRaw = read("TICKETING_WEBHOOK_TOLERANCE") ?? "5m";
+  const webhookToleranceSeconds = parseDuration(toleranceRaw);
+  if (webhookToleranceSeconds === undefined || webhookToleranceSeconds < 1 || webhookToleranceSeconds > 3600) {
+    problems.push(`TICKETING_WEBHOOK_TOLERANCE=${toleranceRaw}: must be a duration from 1s to 1h`);
+  }
+
   const config: Config = {
     host,
     port,
@@ -273,6 +341,16 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     notifyMaxAttempts: int("TICKETING_NOTIFY_MAX_ATTEMPTS", 6, 1, 100),
     ticketSigningKey: ticketKey,
     ticketVerificationKeys,
+    jwtIssuer: read("TICKETING_JWT_ISSUER") ?? "ticketing",
+    jwtAudience: read("TICKETING_JWT_AUDIENCE"),
+    oidc: oidcIssuer !== undefined && oidcJwks !== undefined ? { issuer: oidcIssuer, jwksUrl: oidcJwks } : undefined,
+    devSignIn,
+    corsOrigins,
+    paymentProvider,
+    paymentWebhookSecret,
+    paymentWebhookUrl: url("TICKETING_PAYMENT_WEBHOOK_URL", undefined, ["http:", "https:"]),
+    testPspPort: int("TICKETING_TEST_PSP_PORT", 0, 0, 65535),
+    webhookToleranceSeconds: webhookToleranceSeconds ?? 300,
   };
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
@@ -315,6 +393,19 @@ export function parseDuration(raw: string): number | undefined {
   if (!match) return undefined;
   const n = Number(match[1]);
   return match[2] === "h" ? n * 3600 : match[2] === "m" ? n * 60 : n;
+}
+
+/** "https://Shop.example.com/" → "https://shop.example.com"; undefined for anything that is not a bare http(s) origin. */
+export function parseOrigin(raw: string): string | undefined {
+  try {
+    const parsed = new URL(raw);
+    if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.hostname.includes("*")) return undefined;
+    if (parsed.username || parsed.password || parsed.search || parsed.hash || (parsed.pathname !== "/" && parsed.pathname !== "")) return undefined;
+    if (raw.replace(/\/$/, "").toLowerCase() !== parsed.origin.toLowerCase()) return undefined;
+    return parsed.origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Hides the password of a URL for messages and logs. */

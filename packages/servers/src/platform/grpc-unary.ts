@@ -7,10 +7,11 @@ import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufb
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import * as http2 from "node:http2";
+import { discardRest } from "./drain.js";
 import { MAX_DEADLINE_MS, tooLarge } from "./request-limits.js";
 import { DEADLINE_MESSAGE, UnaryContext, type UnaryMethod, type UnaryMethods } from "./unary.js";
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
+const { NGHTTP2_CANCEL } = http2.constants;
 const ENVELOPE_HEADER = 5;
 const COMPRESSED_FLAG = 0b1;
 const noop = () => {};
@@ -207,8 +208,8 @@ class GrpcUnaryCall {
     setTrailerStatus(new Headers(), error).forEach(add);
     try {
       stream.respond(out, { endStream: true });
-      // Stop a client still sending (a body over the bound): RST_STREAM(NO_ERROR) once our answer is out.
-      if (!stream.readableEnded) stream.close(NGHTTP2_NO_ERROR);
+      // A client still sending (a body over the limit) may finish: what it sends is dropped (drain.ts).
+      discardRest(stream);
     } catch {
       stream.destroy();
     }

@@ -364,10 +364,30 @@ async function ensureTopics(admin: Admin, namespace: string, partitions: number,
   try {
     await admin.createTopics({ topics: missing, partitions, replicas });
   } catch (err) {
-    // Another process created them first.
-    if (!String((err as Error).message ?? err).match(/already exists/i)) {
+    // Processes started together race to create the topics: losing that race is fine. The broker says so per
+    // topic (TOPIC_ALREADY_EXISTS, nested in the client's aggregate error), and its metadata may lag behind for a
+    // moment, so anything else is judged by whether the topics exist a little later.
+    if (onlyAlreadyExists(err)) return;
+    for (let attempt = 0; ; attempt++) {
       const after = new Set(await admin.listTopics());
-      if (missing.some((t) => !after.has(t))) throw err;
+      if (missing.every((t) => after.has(t))) return;
+      if (attempt === 10) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
+}
+
+/** Whether every broker error inside `err` (an aggregate, possibly nested) is TOPIC_ALREADY_EXISTS. */
+function onlyAlreadyExists(err: unknown): boolean {
+  const leaves: unknown[] = [];
+  const walk = (e: unknown): void => {
+    const nested = (e as { errors?: unknown[] } | undefined)?.errors;
+    if (Array.isArray(nested) && nested.length > 0) nested.forEach(walk);
+    else leaves.push(e);
+  };
+  walk(err);
+  return leaves.every((e) => {
+    const { apiId, message } = e as { apiId?: string; message?: string };
+    return apiId === "TOPIC_ALREADY_EXISTS" || /already exists/i.test(String(message ?? ""));
+  });
 }

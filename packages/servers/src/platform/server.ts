@@ -4,6 +4,8 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { corsHandler } from "./cors.js";
+import { discardRest } from "./drain.js";
 import { grpcUnaryHandler } from "./grpc-unary.js";
 import type { HealthState } from "./health.js";
 import { http1Refusals } from "./http1-errors.js";
@@ -26,7 +28,20 @@ export interface RpcServerOptions {
    * RESOURCE_EXHAUSTED before authentication. Default 256 KiB (request-limits.ts).
    */
   maxRequestBytes?: number;
+  /** Origins whose pages may call from a browser (CORS). Default none. */
+  corsOrigins?: readonly string[];
+  /** Plain HTTP POST endpoints beside the RPCs (payment webhooks), by path; they get the raw body. */
+  posts?: Readonly<Record<string, PostHandler>>;
 }
+
+/** Largest body a plain POST endpoint reads. */
+const MAX_POST_BYTES = 256 * 1024;
+
+/** A plain POST endpoint: the exact bytes of the body and the request's headers in, a status and a text out. */
+export type PostHandler = (
+  body: Buffer,
+  header: (name: string) => string | undefined,
+) => Promise<{ status: number; body: string; contentType?: string }>;
 
 export interface RpcServer {
   /** The address actually bound (port 0 picks a free one). */
@@ -34,6 +49,38 @@ export interface RpcServer {
   readonly url: string;
   /** Stops accepting, lets calls in flight finish for up to `graceMs`, then cuts what is left. */
   close(graceMs?: number): Promise<void>;
+}
+
+function servePost(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse, handle: PostHandler, logger: Logger): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_POST_BYTES) chunks.push(chunk);
+  });
+  req.on("end", () => {
+    if (size > MAX_POST_BYTES) {
+      res.writeHead(413, { "content-type": "text/plain" });
+      res.end("body too large\n");
+      return;
+    }
+    const header = (name: string) => {
+      const value = req.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(",") : value;
+    };
+    handle(Buffer.concat(chunks), header).then(
+      (answer) => {
+        res.writeHead(answer.status, { "content-type": answer.contentType ?? "text/plain" });
+        res.end(answer.body);
+      },
+      (err: unknown) => {
+        // Retryable for the sender: nothing was recorded as handled.
+        logger.error({ err, path: req.url }, "POST endpoint failed");
+        res.writeHead(503, { "content-type": "text/plain" });
+        res.end("try again later\n");
+      },
+    );
+  });
 }
 
 /**
@@ -49,12 +96,18 @@ export interface RpcServer {
 /**
  * A body refused before its end (too large) is still arriving when the answer goes out. Over HTTP/1.1 the answer
  * then closes the connection (a client would otherwise send its next request behind the rest of the refused body);
- * over HTTP/2 the stream is closed once answered, as the gRPC fast path does.
+ * over HTTP/2 the rest is read and dropped once answered (drain.ts), as the gRPC fast path does.
  */
 function closeIfUnread(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void {
   if ("stream" in req) {
-    res.once("finish", () => {
-      if (!req.complete && !req.stream.closed) req.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    // The stream's own "finish" (the answer's last frame is out), not the response's: Node emits that one only once
+    // the stream has closed, which a paused, unread body never lets happen.
+    const stream = req.stream;
+    stream.once("finish", () => {
+      if (stream.readableEnded || stream.closed) return;
+      // Nobody reads the compat request any more: its listener would keep the rest buffered, or the stream paused.
+      stream.removeAllListeners("data");
+      discardRest(stream);
     });
     return;
   }
@@ -95,7 +148,14 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
       });
   };
   const refuseHttp1 = http1Refusals(router.handlers);
+  const cors = corsHandler(options.corsOrigins ?? []);
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    if (cors(req, res as http.ServerResponse)) return;
+    const post = req.method === "POST" ? options.posts?.[req.url ?? ""] : undefined;
+    if (post) {
+      servePost(req, res as http.ServerResponse, post, options.logger);
+      return;
+    }
     if (req.method === "GET" && (req.url === "/healthz" || req.url === "/readyz")) {
       const ok = req.url === "/healthz" || options.health.serving;
       const plain = res as http.ServerResponse;

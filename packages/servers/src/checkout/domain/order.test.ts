@@ -72,7 +72,17 @@ describe("the order state machine", () => {
   });
 
   it("publishes one event type per state an order moves to", () => {
-    expect(EVENT_OF).toEqual({ PENDING_PAYMENT: "PLACED", PAID: "PAID", CANCELLED: "CANCELLED", EXPIRED: "EXPIRED", FAILED: "FAILED" });
+    expect(EVENT_OF).toEqual({ PENDING_PAYMENT: "PLACED", PAID: "PAID", CANCELLED: "CANCELLED", EXPIRED: "EXPIRED", FAILED: "FAILED", REFUNDED: "REFUNDED" });
+  });
+
+  it("lets a PAID order be refunded, and a refunded one go nowhere", () => {
+    expect(refusal(() => order("PAID").assertCan("REFUNDED", "x"))).toBeUndefined();
+    for (const from of ["PENDING_PAYMENT", "CANCELLED", "EXPIRED", "FAILED"] as const) {
+      expect(refusal(() => order(from).assertCan("REFUNDED", "x"))?.kind).toBe("FailedPrecondition");
+    }
+    for (const to of ["PENDING_PAYMENT", "PAID", "CANCELLED", "EXPIRED", "FAILED"] as const) {
+      expect(refusal(() => order("REFUNDED").assertCan(to, "x"))?.kind).toBe("FailedPrecondition");
+    }
   });
 
   it("never leaves a final state", () => {

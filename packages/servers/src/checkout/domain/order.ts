@@ -4,17 +4,19 @@ import { DomainError, stateConflict } from "../../platform/errors.js";
 // while PlaceOrder asks booking for the holds. Transitions are checked here and written with a compare-and-set on
 // the status, so concurrent pay / cancel / expire end with one winner (booking, which owns the holds, decides which).
 
-export type OrderStatus = "PLACING" | "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
+export type OrderStatus = "PLACING" | "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED" | "REFUNDED";
 
-export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(["PAID", "CANCELLED", "EXPIRED", "FAILED"]);
+/** States a buyer waits for: nothing more happens to the order by itself (a PAID one may only be refunded by an admin). */
+export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(["PAID", "CANCELLED", "EXPIRED", "FAILED", "REFUNDED"]);
 
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PLACING: ["PENDING_PAYMENT", "FAILED", "EXPIRED"],
   PENDING_PAYMENT: ["PAID", "CANCELLED", "EXPIRED"],
-  PAID: [],
+  PAID: ["REFUNDED"],
   CANCELLED: [],
   EXPIRED: [],
   FAILED: [],
+  REFUNDED: [],
 };
 
 /** The states an order can reach `to` from, read off the transition table: the compare-and-set's condition. */
@@ -23,13 +25,14 @@ export function fromStates(to: OrderStatus): OrderStatus[] {
 }
 
 /** What an order's move publishes, by the state it moved to. */
-export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
+export type OrderEventType = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED" | "REFUNDED";
 export const EVENT_OF: Readonly<Record<Exclude<OrderStatus, "PLACING">, OrderEventType>> = {
   PENDING_PAYMENT: "PLACED",
   PAID: "PAID",
   CANCELLED: "CANCELLED",
   EXPIRED: "EXPIRED",
   FAILED: "FAILED",
+  REFUNDED: "REFUNDED",
 };
 
 export interface OrderLine {
@@ -119,6 +122,8 @@ function describe(status: OrderStatus): string {
       return "failed";
     case "PENDING_PAYMENT":
       return "put up for payment";
+    case "REFUNDED":
+      return "refunded";
     default:
       return status.toLowerCase();
   }

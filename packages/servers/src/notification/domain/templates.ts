@@ -1,6 +1,6 @@
 // What a buyer is told for each kind of order change. Plain text: it goes to a log line, a webhook and an e-mail.
 
-export type OrderEventKind = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED";
+export type OrderEventKind = "PLACED" | "PAID" | "CANCELLED" | "EXPIRED" | "FAILED" | "REFUNDED";
 
 export interface OrderFacts {
   orderId: string;
@@ -65,6 +65,11 @@ export function render(kind: OrderEventKind, facts: OrderFacts): { subject: stri
       return {
         subject: `Your reservation expired (order ${short})`,
         body: `The payment for these tickets did not arrive in time, so they went back on sale:\n${lines}\nOrder ${facts.orderId}`,
+      };
+    case "REFUNDED":
+      return {
+        subject: `Your order ${short} was refunded`,
+        body: `Your payment of ${total} was refunded${facts.reason ? ` (${facts.reason})` : ""}; these tickets are no longer valid:\n${lines}\nOrder ${facts.orderId}`,
       };
     case "FAILED":
       return {

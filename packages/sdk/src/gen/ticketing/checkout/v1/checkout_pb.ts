@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ticketing/checkout/v1/checkout.proto.
  */
 export const file_ticketing_checkout_v1_checkout: GenFile = /*@__PURE__*/
-  fileDesc("CiR0aWNrZXRpbmcvY2hlY2tvdXQvdjEvY2hlY2tvdXQucHJvdG8SFXRpY2tldGluZy5jaGVja291dC52MSKiAQoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEi4KBWl0ZW1zGAIgAygLMh8udGlja2V0aW5nLmNoZWNrb3V0LnYxLkNhcnRJdGVtEikKBXRvdGFsGAMgASgLMhoudGlja2V0aW5nLmNvbW1vbi52MS5Nb25leRIuCgp1cGRhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoIQ2FydEl0ZW0SEQoJdGlja2V0X2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEhMKC3RpY2tldF9uYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEi4KCnVuaXRfcHJpY2UYBSABKAsyGi50aWNrZXRpbmcuY29tbW9uLnYxLk1vbmV5IvYCCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnRpY2tldGluZy5jaGVja291dC52MS5PcmRlclN0YXR1cxIvCgVpdGVtcxgEIAMoCzIgLnRpY2tldGluZy5jaGVja291dC52MS5PcmRlckl0ZW0SKQoFdG90YWwYBSABKAsyGi50aWNrZXRpbmcuY29tbW9uLnYxLk1vbmV5Ei4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXN0YXR1c19yZWFzb24YCSABKAkSGQoRcGF5bWVudF9yZWZlcmVuY2UYCiABKAkitwEKCU9yZGVySXRlbRIRCgl0aWNrZXRfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSEwoLdGlja2V0X25hbWUYAyABKAkSEAoIcXVhbnRpdHkYBCABKAUSLgoKdW5pdF9wcmljZRgFIAEoCzIaLnRpY2tldGluZy5jb21tb24udjEuTW9uZXkSLgoKbGluZV90b3RhbBgGIAEoCzIaLnRpY2tldGluZy5jb21tb24udjEuTW9uZXkiIwoPR2V0T3JkZXJSZXF1ZXN0EhAKCG9yZGVyX2lkGAEgASgJIj8KEEdldE9yZGVyUmVzcG9uc2USKwoFb3JkZXIYASABKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXIibgoRTGlzdE9yZGVyc1JlcXVlc3QSMgoGc3RhdHVzGAEgASgOMiIudGlja2V0aW5nLmNoZWNrb3V0LnYxLk9yZGVyU3RhdHVzEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlsKEkxpc3RPcmRlcnNSZXNwb25zZRIsCgZvcmRlcnMYASADKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhQKEkdldFVzZXJDYXJ0UmVxdWVzdCJAChNHZXRVc2VyQ2FydFJlc3BvbnNlEikKBGNhcnQYASABKAsyGy50aWNrZXRpbmcuY2hlY2tvdXQudjEuQ2FydCJQChBBZGRUb0NhcnRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIRCgl0aWNrZXRfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUiPgoRQWRkVG9DYXJ0UmVzcG9uc2USKQoEY2FydBgBIAEoCzIbLnRpY2tldGluZy5jaGVja291dC52MS5DYXJ0IlEKEVVwZGF0ZUNhcnRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIRCgl0aWNrZXRfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUiPwoSVXBkYXRlQ2FydFJlc3BvbnNlEikKBGNhcnQYASABKAsyGy50aWNrZXRpbmcuY2hlY2tvdXQudjEuQ2FydCIsChFQbGFjZU9yZGVyUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkiQQoSUGxhY2VPcmRlclJlc3BvbnNlEisKBW9yZGVyGAEgASgLMhwudGlja2V0aW5nLmNoZWNrb3V0LnYxLk9yZGVyIl4KFk1hcmtPcmRlckFzUGFpZFJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEhkKEXBheW1lbnRfcmVmZXJlbmNlGAMgASgJIkYKF01hcmtPcmRlckFzUGFpZFJlc3BvbnNlEisKBW9yZGVyGAEgASgLMhwudGlja2V0aW5nLmNoZWNrb3V0LnYxLk9yZGVyIk8KEkNhbmNlbE9yZGVyUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSEAoIb3JkZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIkIKE0NhbmNlbE9yZGVyUmVzcG9uc2USKwoFb3JkZXIYASABKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXIiJQoRV2F0Y2hPcmRlclJlcXVlc3QSEAoIb3JkZXJfaWQYASABKAkiQQoSV2F0Y2hPcmRlclJlc3BvbnNlEisKBW9yZGVyGAEgASgLMhwudGlja2V0aW5nLmNoZWNrb3V0LnYxLk9yZGVyKs0BCgtPcmRlclN0YXR1cxIcChhPUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRPUkRFUl9TVEFUVVNfUExBQ0lORxABEiAKHE9SREVSX1NUQVRVU19QRU5ESU5HX1BBWU1FTlQQAhIVChFPUkRFUl9TVEFUVVNfUEFJRBADEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQBBIYChRPUkRFUl9TVEFUVVNfRVhQSVJFRBAFEhcKE09SREVSX1NUQVRVU19GQUlMRUQQBjLHBwoPQ2hlY2tvdXRTZXJ2aWNlEmAKCEdldE9yZGVyEiYudGlja2V0aW5nLmNoZWNrb3V0LnYxLkdldE9yZGVyUmVxdWVzdBonLnRpY2tldGluZy5jaGVja291dC52MS5HZXRPcmRlclJlc3BvbnNlIgOQAgESZgoKTGlzdE9yZGVycxIoLnRpY2tldGluZy5jaGVja291dC52MS5MaXN0T3JkZXJzUmVxdWVzdBopLnRpY2tldGluZy5jaGVja291dC52MS5MaXN0T3JkZXJzUmVzcG9uc2UiA5ACARJpCgtHZXRVc2VyQ2FydBIpLnRpY2tldGluZy5jaGVja291dC52MS5HZXRVc2VyQ2FydFJlcXVlc3QaKi50aWNrZXRpbmcuY2hlY2tvdXQudjEuR2V0VXNlckNhcnRSZXNwb25zZSIDkAIBEmMKCUFkZFRvQ2FydBInLnRpY2tldGluZy5jaGVja291dC52MS5BZGRUb0NhcnRSZXF1ZXN0GigudGlja2V0aW5nLmNoZWNrb3V0LnYxLkFkZFRvQ2FydFJlc3BvbnNlIgOQAgISZgoKVXBkYXRlQ2FydBIoLnRpY2tldGluZy5jaGVja291dC52MS5VcGRhdGVDYXJ0UmVxdWVzdBopLnRpY2tldGluZy5jaGVja291dC52MS5VcGRhdGVDYXJ0UmVzcG9uc2UiA5ACAhJmCgpQbGFjZU9yZGVyEigudGlja2V0aW5nLmNoZWNrb3V0LnYxLlBsYWNlT3JkZXJSZXF1ZXN0GikudGlja2V0aW5nLmNoZWNrb3V0LnYxLlBsYWNlT3JkZXJSZXNwb25zZSIDkAICEnUKD01hcmtPcmRlckFzUGFpZBItLnRpY2tldGluZy5jaGVja291dC52MS5NYXJrT3JkZXJBc1BhaWRSZXF1ZXN0Gi4udGlja2V0aW5nLmNoZWNrb3V0LnYxLk1hcmtPcmRlckFzUGFpZFJlc3BvbnNlIgOQAgISaQoLQ2FuY2VsT3JkZXISKS50aWNrZXRpbmcuY2hlY2tvdXQudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0GioudGlja2V0aW5nLmNoZWNrb3V0LnYxLkNhbmNlbE9yZGVyUmVzcG9uc2UiA5ACAhJoCgpXYXRjaE9yZGVyEigudGlja2V0aW5nLmNoZWNrb3V0LnYxLldhdGNoT3JkZXJSZXF1ZXN0GikudGlja2V0aW5nLmNoZWNrb3V0LnYxLldhdGNoT3JkZXJSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_ticketing_common_v1_money]);
+  fileDesc("CiR0aWNrZXRpbmcvY2hlY2tvdXQvdjEvY2hlY2tvdXQucHJvdG8SFXRpY2tldGluZy5jaGVja291dC52MSKiAQoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEi4KBWl0ZW1zGAIgAygLMh8udGlja2V0aW5nLmNoZWNrb3V0LnYxLkNhcnRJdGVtEikKBXRvdGFsGAMgASgLMhoudGlja2V0aW5nLmNvbW1vbi52MS5Nb25leRIuCgp1cGRhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAQoIQ2FydEl0ZW0SEQoJdGlja2V0X2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEhMKC3RpY2tldF9uYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEi4KCnVuaXRfcHJpY2UYBSABKAsyGi50aWNrZXRpbmcuY29tbW9uLnYxLk1vbmV5IvYCCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnRpY2tldGluZy5jaGVja291dC52MS5PcmRlclN0YXR1cxIvCgVpdGVtcxgEIAMoCzIgLnRpY2tldGluZy5jaGVja291dC52MS5PcmRlckl0ZW0SKQoFdG90YWwYBSABKAsyGi50aWNrZXRpbmcuY29tbW9uLnYxLk1vbmV5Ei4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXN0YXR1c19yZWFzb24YCSABKAkSGQoRcGF5bWVudF9yZWZlcmVuY2UYCiABKAkitwEKCU9yZGVySXRlbRIRCgl0aWNrZXRfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSEwoLdGlja2V0X25hbWUYAyABKAkSEAoIcXVhbnRpdHkYBCABKAUSLgoKdW5pdF9wcmljZRgFIAEoCzIaLnRpY2tldGluZy5jb21tb24udjEuTW9uZXkSLgoKbGluZV90b3RhbBgGIAEoCzIaLnRpY2tldGluZy5jb21tb24udjEuTW9uZXkiIwoPR2V0T3JkZXJSZXF1ZXN0EhAKCG9yZGVyX2lkGAEgASgJIj8KEEdldE9yZGVyUmVzcG9uc2USKwoFb3JkZXIYASABKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXIibgoRTGlzdE9yZGVyc1JlcXVlc3QSMgoGc3RhdHVzGAEgASgOMiIudGlja2V0aW5nLmNoZWNrb3V0LnYxLk9yZGVyU3RhdHVzEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlsKEkxpc3RPcmRlcnNSZXNwb25zZRIsCgZvcmRlcnMYASADKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhQKEkdldFVzZXJDYXJ0UmVxdWVzdCJAChNHZXRVc2VyQ2FydFJlc3BvbnNlEikKBGNhcnQYASABKAsyGy50aWNrZXRpbmcuY2hlY2tvdXQudjEuQ2FydCJQChBBZGRUb0NhcnRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIRCgl0aWNrZXRfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUiPgoRQWRkVG9DYXJ0UmVzcG9uc2USKQoEY2FydBgBIAEoCzIbLnRpY2tldGluZy5jaGVja291dC52MS5DYXJ0IlEKEVVwZGF0ZUNhcnRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIRCgl0aWNrZXRfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUiPwoSVXBkYXRlQ2FydFJlc3BvbnNlEikKBGNhcnQYASABKAsyGy50aWNrZXRpbmcuY2hlY2tvdXQudjEuQ2FydCIsChFQbGFjZU9yZGVyUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkiQQoSUGxhY2VPcmRlclJlc3BvbnNlEisKBW9yZGVyGAEgASgLMhwudGlja2V0aW5nLmNoZWNrb3V0LnYxLk9yZGVyIl4KFk1hcmtPcmRlckFzUGFpZFJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEhkKEXBheW1lbnRfcmVmZXJlbmNlGAMgASgJIkYKF01hcmtPcmRlckFzUGFpZFJlc3BvbnNlEisKBW9yZGVyGAEgASgLMhwudGlja2V0aW5nLmNoZWNrb3V0LnYxLk9yZGVyInEKGk1hcmtPcmRlckFzUmVmdW5kZWRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIQCghvcmRlcl9pZBgCIAEoCRIYChByZWZ1bmRfcmVmZXJlbmNlGAMgASgJEg4KBnJlYXNvbhgEIAEoCSJKChtNYXJrT3JkZXJBc1JlZnVuZGVkUmVzcG9uc2USKwoFb3JkZXIYASABKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXIiTwoSQ2FuY2VsT3JkZXJSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIQCghvcmRlcl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiQgoTQ2FuY2VsT3JkZXJSZXNwb25zZRIrCgVvcmRlchgBIAEoCzIcLnRpY2tldGluZy5jaGVja291dC52MS5PcmRlciIlChFXYXRjaE9yZGVyUmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCSJBChJXYXRjaE9yZGVyUmVzcG9uc2USKwoFb3JkZXIYASABKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXIq6AEKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QTEFDSU5HEAESIAocT1JERVJfU1RBVFVTX1BFTkRJTkdfUEFZTUVOVBACEhUKEU9SREVSX1NUQVRVU19QQUlEEAMSGgoWT1JERVJfU1RBVFVTX0NBTkNFTExFRBAEEhgKFE9SREVSX1NUQVRVU19FWFBJUkVEEAUSFwoTT1JERVJfU1RBVFVTX0ZBSUxFRBAGEhkKFU9SREVSX1NUQVRVU19SRUZVTkRFRBAHMssICg9DaGVja291dFNlcnZpY2USYAoIR2V0T3JkZXISJi50aWNrZXRpbmcuY2hlY2tvdXQudjEuR2V0T3JkZXJSZXF1ZXN0GicudGlja2V0aW5nLmNoZWNrb3V0LnYxLkdldE9yZGVyUmVzcG9uc2UiA5ACARJmCgpMaXN0T3JkZXJzEigudGlja2V0aW5nLmNoZWNrb3V0LnYxLkxpc3RPcmRlcnNSZXF1ZXN0GikudGlja2V0aW5nLmNoZWNrb3V0LnYxLkxpc3RPcmRlcnNSZXNwb25zZSIDkAIBEmkKC0dldFVzZXJDYXJ0EikudGlja2V0aW5nLmNoZWNrb3V0LnYxLkdldFVzZXJDYXJ0UmVxdWVzdBoqLnRpY2tldGluZy5jaGVja291dC52MS5HZXRVc2VyQ2FydFJlc3BvbnNlIgOQAgESYwoJQWRkVG9DYXJ0EicudGlja2V0aW5nLmNoZWNrb3V0LnYxLkFkZFRvQ2FydFJlcXVlc3QaKC50aWNrZXRpbmcuY2hlY2tvdXQudjEuQWRkVG9DYXJ0UmVzcG9uc2UiA5ACAhJmCgpVcGRhdGVDYXJ0EigudGlja2V0aW5nLmNoZWNrb3V0LnYxLlVwZGF0ZUNhcnRSZXF1ZXN0GikudGlja2V0aW5nLmNoZWNrb3V0LnYxLlVwZGF0ZUNhcnRSZXNwb25zZSIDkAICEmYKClBsYWNlT3JkZXISKC50aWNrZXRpbmcuY2hlY2tvdXQudjEuUGxhY2VPcmRlclJlcXVlc3QaKS50aWNrZXRpbmcuY2hlY2tvdXQudjEuUGxhY2VPcmRlclJlc3BvbnNlIgOQAgISdQoPTWFya09yZGVyQXNQYWlkEi0udGlja2V0aW5nLmNoZWNrb3V0LnYxLk1hcmtPcmRlckFzUGFpZFJlcXVlc3QaLi50aWNrZXRpbmcuY2hlY2tvdXQudjEuTWFya09yZGVyQXNQYWlkUmVzcG9uc2UiA5ACAhKBAQoTTWFya09yZGVyQXNSZWZ1bmRlZBIxLnRpY2tldGluZy5jaGVja291dC52MS5NYXJrT3JkZXJBc1JlZnVuZGVkUmVxdWVzdBoyLnRpY2tldGluZy5jaGVja291dC52MS5NYXJrT3JkZXJBc1JlZnVuZGVkUmVzcG9uc2UiA5ACAhJpCgtDYW5jZWxPcmRlchIpLnRpY2tldGluZy5jaGVja291dC52MS5DYW5jZWxPcmRlclJlcXVlc3QaKi50aWNrZXRpbmcuY2hlY2tvdXQudjEuQ2FuY2VsT3JkZXJSZXNwb25zZSIDkAICEmgKCldhdGNoT3JkZXISKC50aWNrZXRpbmcuY2hlY2tvdXQudjEuV2F0Y2hPcmRlclJlcXVlc3QaKS50aWNrZXRpbmcuY2hlY2tvdXQudjEuV2F0Y2hPcmRlclJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_ticketing_common_v1_money]);
 
 /**
  * A customer's cart.
@@ -170,7 +170,7 @@ export type Order = Message<"ticketing.checkout.v1.Order"> & {
   updatedAt?: Timestamp | undefined;
 
   /**
-   * Why a FAILED or CANCELLED order ended, for display; empty otherwise.
+   * Why a FAILED, CANCELLED or REFUNDED order ended, for display; empty otherwise.
    *
    * @generated from field: string status_reason = 9;
    */
@@ -600,6 +600,69 @@ export const MarkOrderAsPaidResponseSchema: GenMessage<MarkOrderAsPaidResponse> 
   messageDesc(file_ticketing_checkout_v1_checkout, 17);
 
 /**
+ * Request of CheckoutService.MarkOrderAsRefunded.
+ *
+ * @generated from message ticketing.checkout.v1.MarkOrderAsRefundedRequest
+ */
+export type MarkOrderAsRefundedRequest = Message<"ticketing.checkout.v1.MarkOrderAsRefundedRequest"> & {
+  /**
+   * Caller-chosen key that makes retries safe; the SDK fills it in when empty.
+   *
+   * @generated from field: string idempotency_key = 1;
+   */
+  idempotencyKey: string;
+
+  /**
+   * The PAID order that was refunded.
+   *
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * The provider's reference of the refund, 1 to 200 characters.
+   *
+   * @generated from field: string refund_reference = 3;
+   */
+  refundReference: string;
+
+  /**
+   * Why, for display; at most 500 characters.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message ticketing.checkout.v1.MarkOrderAsRefundedRequest.
+ * Use `create(MarkOrderAsRefundedRequestSchema)` to create a new message.
+ */
+export const MarkOrderAsRefundedRequestSchema: GenMessage<MarkOrderAsRefundedRequest> = /*@__PURE__*/
+  messageDesc(file_ticketing_checkout_v1_checkout, 18);
+
+/**
+ * Response of CheckoutService.MarkOrderAsRefunded.
+ *
+ * @generated from message ticketing.checkout.v1.MarkOrderAsRefundedResponse
+ */
+export type MarkOrderAsRefundedResponse = Message<"ticketing.checkout.v1.MarkOrderAsRefundedResponse"> & {
+  /**
+   * The order, REFUNDED.
+   *
+   * @generated from field: ticketing.checkout.v1.Order order = 1;
+   */
+  order?: Order | undefined;
+};
+
+/**
+ * Describes the message ticketing.checkout.v1.MarkOrderAsRefundedResponse.
+ * Use `create(MarkOrderAsRefundedResponseSchema)` to create a new message.
+ */
+export const MarkOrderAsRefundedResponseSchema: GenMessage<MarkOrderAsRefundedResponse> = /*@__PURE__*/
+  messageDesc(file_ticketing_checkout_v1_checkout, 19);
+
+/**
  * Request of CheckoutService.CancelOrder.
  *
  * @generated from message ticketing.checkout.v1.CancelOrderRequest
@@ -632,7 +695,7 @@ export type CancelOrderRequest = Message<"ticketing.checkout.v1.CancelOrderReque
  * Use `create(CancelOrderRequestSchema)` to create a new message.
  */
 export const CancelOrderRequestSchema: GenMessage<CancelOrderRequest> = /*@__PURE__*/
-  messageDesc(file_ticketing_checkout_v1_checkout, 18);
+  messageDesc(file_ticketing_checkout_v1_checkout, 20);
 
 /**
  * Response of CheckoutService.CancelOrder.
@@ -653,7 +716,7 @@ export type CancelOrderResponse = Message<"ticketing.checkout.v1.CancelOrderResp
  * Use `create(CancelOrderResponseSchema)` to create a new message.
  */
 export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__PURE__*/
-  messageDesc(file_ticketing_checkout_v1_checkout, 19);
+  messageDesc(file_ticketing_checkout_v1_checkout, 21);
 
 /**
  * Request of CheckoutService.WatchOrder.
@@ -674,7 +737,7 @@ export type WatchOrderRequest = Message<"ticketing.checkout.v1.WatchOrderRequest
  * Use `create(WatchOrderRequestSchema)` to create a new message.
  */
 export const WatchOrderRequestSchema: GenMessage<WatchOrderRequest> = /*@__PURE__*/
-  messageDesc(file_ticketing_checkout_v1_checkout, 20);
+  messageDesc(file_ticketing_checkout_v1_checkout, 22);
 
 /**
  * One message of CheckoutService.WatchOrder's stream.
@@ -695,10 +758,11 @@ export type WatchOrderResponse = Message<"ticketing.checkout.v1.WatchOrderRespon
  * Use `create(WatchOrderResponseSchema)` to create a new message.
  */
 export const WatchOrderResponseSchema: GenMessage<WatchOrderResponse> = /*@__PURE__*/
-  messageDesc(file_ticketing_checkout_v1_checkout, 21);
+  messageDesc(file_ticketing_checkout_v1_checkout, 23);
 
 /**
- * The lifecycle of an order. PENDING_PAYMENT is the only state that can change; the others are final.
+ * The lifecycle of an order. PENDING_PAYMENT can end in PAID, CANCELLED or EXPIRED; a PAID order can still be
+ * REFUNDED; the others are final.
  *
  * @generated from enum ticketing.checkout.v1.OrderStatus
  */
@@ -751,6 +815,13 @@ export enum OrderStatus {
    * @generated from enum value: ORDER_STATUS_FAILED = 6;
    */
   FAILED = 6,
+
+  /**
+   * Paid, then refunded in full; the tickets are void.
+   *
+   * @generated from enum value: ORDER_STATUS_REFUNDED = 7;
+   */
+  REFUNDED = 7,
 }
 
 /**
@@ -842,6 +913,17 @@ export const CheckoutService: GenService<{
     methodKind: "unary";
     input: typeof MarkOrderAsPaidRequestSchema;
     output: typeof MarkOrderAsPaidResponseSchema;
+  },
+  /**
+   * Records the full refund of a PAID order (admin or the payment service): the order becomes REFUNDED; the seats
+   * stay sold. Idempotent for an order already REFUNDED; FAILED_PRECONDITION for an order that is not PAID.
+   *
+   * @generated from rpc ticketing.checkout.v1.CheckoutService.MarkOrderAsRefunded
+   */
+  markOrderAsRefunded: {
+    methodKind: "unary";
+    input: typeof MarkOrderAsRefundedRequestSchema;
+    output: typeof MarkOrderAsRefundedResponseSchema;
   },
   /**
    * Cancels an order awaiting payment and releases its holds. Idempotent for an order that is already

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ticketing/checkout/v1/events.proto.
  */
 export const file_ticketing_checkout_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0aWNrZXRpbmcvY2hlY2tvdXQvdjEvZXZlbnRzLnByb3RvEhV0aWNrZXRpbmcuY2hlY2tvdXQudjEiwwEKCk9yZGVyRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCG9yZGVyX2lkGAMgASgJEjMKBHR5cGUYBCABKA4yJS50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXJFdmVudFR5cGUSKwoFb3JkZXIYBSABKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXIqxQEKDk9yZGVyRXZlbnRUeXBlEiAKHE9SREVSX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIbChdPUkRFUl9FVkVOVF9UWVBFX1BMQUNFRBABEhkKFU9SREVSX0VWRU5UX1RZUEVfUEFJRBACEh4KGk9SREVSX0VWRU5UX1RZUEVfQ0FOQ0VMTEVEEAMSHAoYT1JERVJfRVZFTlRfVFlQRV9FWFBJUkVEEAQSGwoXT1JERVJfRVZFTlRfVFlQRV9GQUlMRUQQBWIGcHJvdG8z", [file_google_protobuf_timestamp, file_ticketing_checkout_v1_checkout]);
+  fileDesc("CiJ0aWNrZXRpbmcvY2hlY2tvdXQvdjEvZXZlbnRzLnByb3RvEhV0aWNrZXRpbmcuY2hlY2tvdXQudjEiwwEKCk9yZGVyRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCG9yZGVyX2lkGAMgASgJEjMKBHR5cGUYBCABKA4yJS50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXJFdmVudFR5cGUSKwoFb3JkZXIYBSABKAsyHC50aWNrZXRpbmcuY2hlY2tvdXQudjEuT3JkZXIq5AEKDk9yZGVyRXZlbnRUeXBlEiAKHE9SREVSX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIbChdPUkRFUl9FVkVOVF9UWVBFX1BMQUNFRBABEhkKFU9SREVSX0VWRU5UX1RZUEVfUEFJRBACEh4KGk9SREVSX0VWRU5UX1RZUEVfQ0FOQ0VMTEVEEAMSHAoYT1JERVJfRVZFTlRfVFlQRV9FWFBJUkVEEAQSGwoXT1JERVJfRVZFTlRfVFlQRV9GQUlMRUQQBRIdChlPUkRFUl9FVkVOVF9UWVBFX1JFRlVOREVEEAZiBnByb3RvMw", [file_google_protobuf_timestamp, file_ticketing_checkout_v1_checkout]);
 
 /**
  * A change of one order's state, as published to Kafka. The message's `event-type` header carries the same
@@ -113,6 +113,13 @@ export enum OrderEventType {
    * @generated from enum value: ORDER_EVENT_TYPE_FAILED = 5;
    */
   FAILED = 5,
+
+  /**
+   * The paid order was refunded.
+   *
+   * @generated from enum value: ORDER_EVENT_TYPE_REFUNDED = 6;
+   */
+  REFUNDED = 6,
 }
 
 /**

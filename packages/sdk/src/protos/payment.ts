@@ -1,0 +1,1 @@
+export * from "../gen/ticketing/payment/v1/payment_pb.js";
