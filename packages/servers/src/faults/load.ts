@@ -91,8 +91,10 @@ export class Load {
         cartDirty = false;
       }
       const first = ids[(i + n) % ids.length]!;
-      // Every third order spans two ticket types: the multi-row locking paths (hold, confirm, release, expire).
-      const lines = (i + n) % 3 === 0 ? [first, ids[(i + n + 1) % ids.length]!] : [first];
+      // Every third order of a buyer spans two ticket types: the multi-row locking paths (hold, confirm, release,
+      // expire). Decided on the buyer's own count, not on the type chosen, so every type is also asked for alone (in
+      // ones and twos): once one type sells out, the others can still sell to their last seat.
+      const lines = n % 3 === 2 ? [first, ids[(i + n + 1) % ids.length]!] : [first];
       let added = true;
       let soldOut = false;
       for (const ticketId of lines) {

@@ -58,7 +58,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: node packages/servers/dist/faults/replicas.js [options]   (make replicas ARGS="...")
   --buyers <n>           concurrent buyers, spread over both checkout replicas (default 500)
-  --capacity <n>         seats on sale, over two ticket types (default 400)
+  --capacity <n>         seats on sale, over three ticket types (default 400)
   --kill-after <s>       load before one replica of each service is killed (at least TTL + 5 s), once a quarter
                          is sold (default 10)
   --hold-ttl <s>         TICKETING_HOLD_TTL of the services (default 15)
@@ -165,15 +165,18 @@ async function main(): Promise<number> {
 
     const admin = createTicketingClient({ baseUrl: urls.event[0]!, token: await mintToken(secret, "replicas-admin", "admin"), protocol: "grpc" });
     const now = Math.floor(Date.now() / 1000);
-    const half = Math.floor(opts.capacity / 2);
+    // Three ticket types, as in the suite above: the buyers' pattern then asks every type for one ticket and for two,
+    // so the last seat of any type can be sold.
+    const third = Math.floor(opts.capacity / 3);
     const { event } = await admin.events.createEvent({
       name: `Replicas ${randomBytes(3).toString("hex")}`,
       startsAt: { seconds: BigInt(now + 86_400) },
       endsAt: { seconds: BigInt(now + 90_000) },
       venue: { name: "Hall", location: "Berlin" },
       ticketTypes: [
-        { name: "Standing", price: { amountMinor: 2500n, currency: "EUR" }, capacity: half },
-        { name: "Seated", price: { amountMinor: 5000n, currency: "EUR" }, capacity: opts.capacity - half },
+        { name: "Standing", price: { amountMinor: 2500n, currency: "EUR" }, capacity: third },
+        { name: "Seated", price: { amountMinor: 5000n, currency: "EUR" }, capacity: third },
+        { name: "Box", price: { amountMinor: 7500n, currency: "EUR" }, capacity: opts.capacity - 2 * third },
       ],
     });
     if (!event) throw new Error("CreateEvent returned no event");
