@@ -91,5 +91,5 @@ capabilities:
 
 {{/* The services, each a Deployment of its own. */}}
 {{- define "ticketing.serviceNames" -}}
-["event", "booking", "checkout", "notification", "admission"]
+["event", "booking", "checkout", "notification", "admission", "payment"]
 {{- end -}}
