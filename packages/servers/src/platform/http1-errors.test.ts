@@ -92,3 +92,17 @@ describe("refusals over HTTP/1.1 carry a Connect error body", () => {
     }
   });
 });
+
+describe("shutdown", () => {
+  it("does not wait for an idle HTTP/1.1 keep-alive connection", async () => {
+    const health = new HealthState([event.EventService.typeName]);
+    health.setServing(true);
+    const own = await startRpcServer("127.0.0.1", 0, { interceptors: [], health, logger: pino({ level: "silent" }), routes: () => {} });
+    // fetch keeps the connection open after the answer, idle, as a load balancer's probe would.
+    const res = await fetch(`${own.url}/healthz`);
+    await res.arrayBuffer();
+    const started = performance.now();
+    await own.close(20_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -194,6 +194,25 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
   // Longer than clients keep an idle connection (Node's agent: 5 s): a server that closes first races the client's
   // next request on that connection, which then fails with EPIPE / ECONNRESET although nothing was wrong with it.
   h1.keepAliveTimeout = 65_000;
+  // That long an idle connection would hold a shutdown up: on close, connections without a request in flight are
+  // ended at once, and the others once their response is done (Node's closeIdleConnections does not see these
+  // connections, which come from the shared listener below).
+  const h1Sockets = new Set<net.Socket>();
+  const h1InFlight = new Map<net.Socket, number>();
+  let closing = false;
+  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket as net.Socket;
+    h1InFlight.set(socket, (h1InFlight.get(socket) ?? 0) + 1);
+    if (closing) res.shouldKeepAlive = false;
+    res.once("close", () => {
+      const left = (h1InFlight.get(socket) ?? 1) - 1;
+      if (left > 0) h1InFlight.set(socket, left);
+      else {
+        h1InFlight.delete(socket);
+        if (closing) socket.end();
+      }
+    });
+  });
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
@@ -214,6 +233,8 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
         // flow that first chunk to no one.
         h2.emit("connection", socket);
       } else {
+        h1Sockets.add(socket);
+        socket.once("close", () => h1Sockets.delete(socket));
         h1.emit("connection", socket);
         socket.resume();
       }
@@ -233,6 +254,8 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const session of sessions) session.close();
+      closing = true;
+      for (const socket of h1Sockets) if (!h1InFlight.has(socket)) socket.end();
       h1.closeIdleConnections();
       const deadline = setTimeout(() => {
         for (const socket of sockets) socket.destroy();
