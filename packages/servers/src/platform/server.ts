@@ -251,7 +251,9 @@ export async function startRpcServer(host: string, port: number, options: RpcSer
   return {
     port: bound,
     url: `http://${displayHost}:${bound}`,
-    async close(graceMs = 10_000) {
+    // Half of the 10 s a supervisor (the fault suite, a short terminationGracePeriod) waits before SIGKILL, so that
+    // what the shutdown does after the server (relays, consumers, pools) still fits in.
+    async close(graceMs = 5_000) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const session of sessions) session.close();
       closing = true;
