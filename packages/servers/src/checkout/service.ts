@@ -414,11 +414,14 @@ export class CheckoutService {
     // time, and batch after batch until none is left.
     for (let round = 0; round < RECONCILE_ROUNDS; round++) {
       const stale = await this.store.pendingPastExpiry(new Date(Date.now() - graceMs), RECONCILE_BATCH);
+      let repairedNow = 0;
       for (let i = 0; i < stale.length; i += RECONCILE_CONCURRENCY) {
         const outcomes = await Promise.all(stale.slice(i, i + RECONCILE_CONCURRENCY).map((id) => this.#reconcileOne(id)));
-        repaired += outcomes.filter(Boolean).length;
+        repairedNow += outcomes.filter(Boolean).length;
       }
-      if (stale.length < RECONCILE_BATCH) break;
+      repaired += repairedNow;
+      // A full batch of which nothing could be repaired (holds still live, booking away) would come back unchanged.
+      if (stale.length < RECONCILE_BATCH || repairedNow === 0) break;
     }
     return repaired;
   }
