@@ -11,6 +11,7 @@ import { outboxBookingEvents } from "./booking/events.js";
 import { bookingRoutes } from "./booking/routes.js";
 import { startExpiryScheduler } from "./booking/scheduler.js";
 import { BookingService } from "./booking/service.js";
+import { pgHoldStore } from "./booking/store.js";
 import { checkoutSchema } from "./checkout/index.js";
 import { consumeBookingEvents, outboxOrderEvents } from "./checkout/events.js";
 import { bookingHolds, eventCatalogue } from "./checkout/gateways.js";
@@ -245,7 +246,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     if (orms.booking) {
       const relay = relayFor("booking");
-      const service = new BookingService(orms.booking.em, outboxBookingEvents(() => relay.wake()), config.holdTtlSeconds, config.holdStrategy);
+      const events = outboxBookingEvents(() => relay.wake());
+      const service = new BookingService(pgHoldStore(orms.booking.em, events, config.holdStrategy), events, config.holdTtlSeconds);
       started.booking = service;
       routes.push(bookingRoutes(service));
     }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxBookingEvents } from "./booking/events.js";
 import { bookingSchema } from "./booking/index.js";
 import { BookingService } from "./booking/service.js";
+import { pgHoldStore } from "./booking/store.js";
 import { openOrm, type Orm } from "./platform/db.js";
 import { DomainError } from "./platform/errors.js";
 import { createLogger } from "./platform/logger.js";
@@ -18,7 +19,8 @@ let replicaB: BookingService;
 beforeAll(async () => {
   t = await startTestPlatform({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } });
   second = await openOrm(bookingSchema, t.db.url, 10, createLogger("silent"));
-  replicaB = new BookingService(second.em, outboxBookingEvents(() => {}), 900);
+  const events = outboxBookingEvents(() => {});
+  replicaB = new BookingService(pgHoldStore(second.em, events), events, 900);
 });
 afterAll(async () => {
   await second?.close();

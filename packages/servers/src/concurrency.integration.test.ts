@@ -5,6 +5,7 @@ import { outboxBookingEvents } from "./booking/events.js";
 import { bookingSchema } from "./booking/index.js";
 import type { BookingEvents } from "./booking/ports.js";
 import { BookingService } from "./booking/service.js";
+import { pgHoldStore } from "./booking/store.js";
 import { openOrm, type Orm } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
 import { createEventWith, eventually, platformForFile, stockIn, type TestPlatform } from "./testing/harness.js";
@@ -165,7 +166,7 @@ describe("expiry sweep with two replicas", () => {
 
     const quiet: BookingEvents = outboxBookingEvents(() => {});
     const replicaA = primary;
-    const replicaB = new BookingService(second.em, quiet, 900);
+    const replicaB = new BookingService(pgHoldStore(second.em, quiet), quiet, 900);
     const sweep = async (replica: BookingService) => {
       const ids: string[] = [];
       for (;;) {

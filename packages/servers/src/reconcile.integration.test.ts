@@ -2,8 +2,9 @@ import { Code, checkout, toTicketingError } from "@ticketing/sdk";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxBookingEvents } from "./booking/events.js";
-import type { BookingEvents } from "./booking/ports.js";
+import type { HoldStore } from "./booking/ports.js";
 import { BookingService } from "./booking/service.js";
+import { pgHoldStore } from "./booking/store.js";
 import { createEventWith, eventually, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
 // Orders reach a truthful state by themselves, on real PostgreSQL: booking's decisions reach checkout by event,
@@ -14,9 +15,15 @@ let t: TestPlatform;
 let silentBooking: BookingService;
 beforeAll(async () => {
   t = await startTestPlatform({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } });
-  const real = outboxBookingEvents(() => {});
-  const silent: BookingEvents = { prepare: real.prepare, record: async () => {}, committed: () => {} };
-  silentBooking = new BookingService(t.platform.orms.booking!.em, silent, 900);
+  const events = outboxBookingEvents(() => {});
+  const store = pgHoldStore(t.platform.orms.booking!.em, events);
+  // Its confirmations, releases and expiries write no events.
+  const silent: HoldStore = {
+    ...store,
+    confirm: (orderId, paymentReference, decide) => store.confirm(orderId, paymentReference, decide, () => []),
+    end: (selector, to) => store.end(selector, to, () => []),
+  };
+  silentBooking = new BookingService(silent, events, 900);
 });
 afterAll(async () => {
   await t?.close();

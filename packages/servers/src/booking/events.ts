@@ -2,8 +2,6 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { booking as pb } from "@ticketing/sdk";
 import { TOPICS, type BusMessage } from "../platform/bus.js";
-import type { Em } from "../platform/db.js";
-import { enqueue } from "../platform/outbox.js";
 import type { BookingRecord } from "./domain/booking.js";
 import { bookingToPb } from "./mapping.js";
 import type { BookingEventType, BookingEvents } from "./ports.js";
@@ -35,11 +33,5 @@ export function outboxBookingEvents(wake: () => void): BookingEvents {
       value: toBinary(pb.BookingEventSchema, message),
     };
   };
-  return {
-    prepare,
-    async record(tx: Em, type, orderId, bookings) {
-      await enqueue(tx, "booking", [prepare(type, orderId, bookings)]);
-    },
-    committed: wake,
-  };
+  return { prepare, committed: wake };
 }

@@ -2,28 +2,13 @@ import { randomInt } from "node:crypto";
 import { LockMode } from "@mikro-orm/core";
 import { TOPICS } from "../platform/bus.js";
 import { PG, pgCode, transaction, type Em } from "../platform/db.js";
-import { DomainError, notFound } from "../platform/errors.js";
-import type { BookingRecord, HoldItem } from "./domain/booking.js";
+import { notFound } from "../platform/errors.js";
+import { enqueue } from "../platform/outbox.js";
+import { deadlinePassed, heldBooking, noStock, notEnoughTickets, type BookingRecord } from "./domain/booking.js";
 import { Booking, Stock } from "./entities.js";
 import * as repo from "./repository.js";
-import type { BookingEvents } from "./ports.js";
+import type { BookingEvents, HoldRequest, HoldResult } from "./ports.js";
 import { uuidv7 } from "../platform/ids.js";
-
-export interface HoldRequest {
-  orderId: string;
-  /** Distinct ticket types, each with a known stock. */
-  items: readonly HoldItem[];
-  ttlSeconds: number;
-  /** Epoch milliseconds after which the caller no longer waits: nothing is held after it. */
-  deadline: number | undefined;
-}
-
-export interface HoldResult {
-  bookings: BookingRecord[];
-  expiresAt: Date;
-  /** False when the order already had holds and nothing new was held. */
-  created: boolean;
-}
 
 /** How stock is taken for an order: all of its items or none, idempotent per order. */
 export interface HoldStrategy {
@@ -36,17 +21,7 @@ export interface StockShape {
   buckets: number;
 }
 
-export type ShapeOf = (ticketId: string) => StockShape;
-
-const shortageError = (shortages: { ticketId: string; requested: number; available: number }[]) =>
-  new DomainError(
-    "ResourceExhausted",
-    `not enough tickets: ${shortages.map((s) => `${s.ticketId} has ${s.available}, ${s.requested} requested`).join("; ")}`,
-    { shortages },
-  );
-
-const deadlinePassed = () =>
-  new DomainError("DeadlineExceeded", "the caller's deadline passed before the stock could be held; nothing was held");
+type ShapeOf = (ticketId: string) => StockShape;
 
 interface Pending {
   request: HoldRequest;
@@ -132,7 +107,7 @@ export class BatchedHolds implements HoldStrategy {
           return;
         case "missing":
           this.forget(request.items.map((item) => item.ticketId));
-          p.reject(new DomainError("NotFound", `no stock for ticket ${request.items.map((item) => item.ticketId).join(", ")}`));
+          p.reject(noStock(request.items.map((item) => item.ticketId)));
           return;
         case "short": {
           if (bucket !== null && outcome.shortages.some((s) => this.shapeOf(s.ticketId).buckets > 1)) {
@@ -140,7 +115,7 @@ export class BatchedHolds implements HoldStrategy {
             return;
           }
           p.reject(
-            shortageError(
+            notEnoughTickets(
               outcome.shortages.map((s) => ({
                 ticketId: s.ticketId,
                 requested: request.items.find((item) => item.ticketId === s.ticketId)?.quantity ?? 0,
@@ -155,18 +130,9 @@ export class BatchedHolds implements HoldStrategy {
 
   #prepare(request: HoldRequest, now: Date): Prepared {
     const expiresAt = new Date(now.getTime() + request.ttlSeconds * 1000);
-    const bookings: BookingRecord[] = request.items.map((item) => ({
-      id: uuidv7(),
-      orderId: request.orderId,
-      ticketId: item.ticketId,
-      eventId: this.shapeOf(item.ticketId).eventId,
-      quantity: item.quantity,
-      status: "HELD",
-      expiresAt,
-      createdAt: now,
-      updatedAt: now,
-      paymentReference: "",
-    }));
+    const bookings = request.items.map((item) =>
+      heldBooking(uuidv7(), request.orderId, item, this.shapeOf(item.ticketId).eventId, expiresAt, now),
+    );
     const event = this.events.prepare("HELD", request.orderId, bookings, now);
     return {
       bookings,
@@ -222,24 +188,13 @@ export class NaiveHolds implements HoldStrategy {
         }
         stock.held += item.quantity;
         stock.updatedAt = now;
-        const record: BookingRecord = {
-          id: uuidv7(),
-          orderId: request.orderId,
-          ticketId: item.ticketId,
-          eventId: stock.eventId,
-          quantity: item.quantity,
-          status: "HELD",
-          expiresAt,
-          createdAt: now,
-          updatedAt: now,
-          paymentReference: "",
-        };
+        const record = heldBooking(uuidv7(), request.orderId, item, stock.eventId, expiresAt, now);
         tx.create(Booking, { ...record, bucket: 0 });
         bookings.push(record);
       }
-      if (short.length > 0) throw shortageError(short);
+      if (short.length > 0) throw notEnoughTickets(short);
       await tx.flush();
-      await this.events.record(tx, "HELD", request.orderId, bookings);
+      await enqueue(tx, "booking", [this.events.prepare("HELD", request.orderId, bookings)]);
       return { created: true, bookings };
     });
     if (!result.created) return existingHolds(this.em.fork(), request.orderId);

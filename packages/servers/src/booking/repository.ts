@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
-import { holdFromStates, type BookingRecord, type BookingStatus, type EndedStatus, type StockRecord } from "./domain/booking.js";
+import { holdFromStates, type BookingRecord, type EndedStatus, type StockRecord } from "./domain/booking.js";
 import type { BookingEntity, BookingTables } from "./entities.js";
+import type { BookingFilter, HoldSelector } from "./ports.js";
 
 // Reads and the rarer writes go through Kysely typed from the entities. Every statement that changes held or sold
 // stock stays hand-written SQL (booking.hold_batch, endHolds): single conditional statements, so the database decides
@@ -160,7 +161,7 @@ export async function bookingsOfOrder(em: Em, orderId: string, lock = false): Pr
 /** Bookings newest first, after the given (created_at, id) key. */
 export async function listBookings(
   em: Em,
-  filter: { orderId?: string | undefined; status?: BookingStatus | undefined },
+  filter: BookingFilter,
   after: string[] | undefined,
   limit: number,
 ): Promise<BookingRecord[]> {
@@ -169,12 +170,6 @@ export async function listBookings(
   if (filter.status !== undefined) query = query.where("status", "=", filter.status);
   return newestFirst(query, after, limit).execute();
 }
-
-/** Which HELD bookings to end. */
-export type HoldSelector =
-  | { kind: "order"; orderId: string }
-  | { kind: "ids"; ids: readonly string[] }
-  | { kind: "due"; limit: number };
 
 /**
  * Ends the selected HELD bookings and settles their stock, in ONE statement: the bookings are locked (due ones with

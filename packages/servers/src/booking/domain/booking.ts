@@ -2,6 +2,8 @@
 // cancelled or failed (RELEASED), or its time runs out (EXPIRED). Ending is done by one conditional statement per
 // batch in the repository (`status = 'HELD'` under a row lock), so a hold ends once however many callers race.
 
+import { DomainError, type Shortage } from "../../platform/errors.js";
+
 export type BookingStatus = "HELD" | "CONFIRMED" | "RELEASED" | "EXPIRED";
 export type EndedStatus = Exclude<BookingStatus, "HELD">;
 
@@ -52,6 +54,22 @@ export interface HoldItem {
   quantity: number;
 }
 
+/** A new hold of one item for an order. */
+export function heldBooking(id: string, orderId: string, item: HoldItem, eventId: string, expiresAt: Date, now: Date): BookingRecord {
+  return {
+    id,
+    orderId,
+    ticketId: item.ticketId,
+    eventId,
+    quantity: item.quantity,
+    status: "HELD",
+    expiresAt,
+    createdAt: now,
+    updatedAt: now,
+    paymentReference: "",
+  };
+}
+
 /** Limits of a hold request. */
 export const MAX_ITEMS_PER_ORDER = 20;
 export const MAX_QUANTITY_PER_ITEM = 100;
@@ -59,6 +77,19 @@ export const MAX_STOCK_TOTAL = 1_000_000;
 export const MAX_STOCK_BUCKETS = 64;
 export const MIN_TTL_SECONDS = 1;
 export const MAX_TTL_SECONDS = 86_400;
+
+/** A hold refused because some items are short: nothing was held. */
+export const notEnoughTickets = (shortages: Shortage[]) =>
+  new DomainError(
+    "ResourceExhausted",
+    `not enough tickets: ${shortages.map((s) => `${s.ticketId} has ${s.available}, ${s.requested} requested`).join("; ")}`,
+    { shortages },
+  );
+
+export const deadlinePassed = () =>
+  new DomainError("DeadlineExceeded", "the caller's deadline passed before the stock could be held; nothing was held");
+
+export const noStock = (ticketIds: readonly string[]) => new DomainError("NotFound", `no stock for ticket ${ticketIds.join(", ")}`);
 
 /** Groups ended bookings by order: one event per order and change. */
 export function byOrder(bookings: readonly BookingRecord[]): Map<string, BookingRecord[]> {
