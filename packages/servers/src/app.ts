@@ -26,6 +26,7 @@ import { consumeOrderEvents, orderEventJson } from "./notification/events.js";
 import { notificationSchema } from "./notification/index.js";
 import { notificationRoutes } from "./notification/routes.js";
 import { NotificationService } from "./notification/service.js";
+import { pgNotificationStore } from "./notification/store.js";
 import { admissionTickets, checkoutOrders } from "./payment/gateways.js";
 import { paymentSchema } from "./payment/index.js";
 import { TestPsp } from "./payment/providers/test-psp.js";
@@ -265,7 +266,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     if (orms.notification) {
       const service = new NotificationService(
-        orms.notification.em,
+        pgNotificationStore(orms.notification.em),
         channelFor(config, logger),
         logger.child({ service: "notification" }),
         config.notifyMaxAttempts,
