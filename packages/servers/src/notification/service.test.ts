@@ -2,7 +2,7 @@
 // per order event, and delivery passes racing. The same rules on real PostgreSQL and a real broker:
 // notifications.integration.test.ts.
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Caller } from "../platform/auth.js";
 import { createLogger } from "../platform/logger.js";
 import { PermanentDeliveryError, type Channel, type Outgoing } from "./channels.js";
@@ -189,6 +189,31 @@ describe("notification delivery on an in-memory store", () => {
     for (const c of changes) expect(channel.times(c.eventId), c.eventId).toBe(1);
     const all = await store.list({}, undefined, 100);
     expect(all.every((n) => n.deliveryStatus === "DELIVERED" && n.attempts === 1)).toBe(true);
+  });
+});
+
+describe("the delivery worker", () => {
+  it("is woken by a new notification instead of waiting for its poll, and does nothing once stopped", async () => {
+    const store = new MemoryNotificationStore();
+    const channel = new FakeChannel();
+    const service = new NotificationService(store, channel, createLogger("silent"), MAX_ATTEMPTS, () => null);
+    const { change } = setup();
+    const claims = vi.spyOn(store, "claimDue");
+    service.start(600_000);
+    try {
+      // The first pass runs at start and finds nothing; the next one is due only in ten minutes.
+      await vi.waitFor(() => expect(claims).toHaveBeenCalled());
+      const c = change();
+      await service.record(c);
+      await vi.waitFor(() => expect(channel.times(c.eventId)).toBe(1), { timeout: 10_000 });
+    } finally {
+      await service.stop();
+    }
+    const late = change();
+    await service.record(late);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(channel.times(late.eventId)).toBe(0);
+    expect((await store.list({ orderId: late.facts.orderId }, undefined, 1))[0]).toMatchObject({ deliveryStatus: "PENDING" });
   });
 });
 
