@@ -1,7 +1,8 @@
 import { createTicketingClient } from "@ticketing/sdk";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, RUNNABLE, type Platform } from "./app.js";
+import { startPlatform, type Platform } from "./app.js";
+import { SERVICE_NAMES } from "./services.js";
 import { loadConfig } from "./platform/config.js";
 
 // What a storefront in a browser meets, over real HTTP on the embedded platform: CORS for the configured origin only
@@ -11,7 +12,7 @@ const SHOP = "http://shop.test:5173";
 let platform: Platform;
 beforeAll(async () => {
   platform = await startPlatform({
-    services: RUNNABLE,
+    services: SERVICE_NAMES,
     config: loadConfig({ TICKETING_PORT: "0", TICKETING_CORS_ORIGINS: SHOP, TICKETING_LOG_LEVEL: "warn" }),
     logger: pino({ level: "silent" }),
   });

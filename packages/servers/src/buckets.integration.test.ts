@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxBookingEvents } from "./booking/events.js";
-import { bookingSchema } from "./booking/index.js";
+import { bookingModule } from "./booking/index.js";
 import { BookingService } from "./booking/service.js";
 import { openOrm, type Orm } from "./platform/db.js";
 import { DomainError } from "./platform/errors.js";
@@ -17,7 +17,7 @@ let second: Orm;
 let replicaB: BookingService;
 beforeAll(async () => {
   t = await startTestPlatform({ env: { TICKETING_EXPIRY_CRON: "0 0 0 1 1 *" } });
-  second = await openOrm(bookingSchema, t.db.url, 10, createLogger("silent"));
+  second = await openOrm(bookingModule.schema, t.db.url, 10, createLogger("silent"));
   replicaB = new BookingService(second.em, outboxBookingEvents(() => {}), 900);
 });
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { Code, checkout, toTicketingError, type TicketingClient } from "@ticketi
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxBookingEvents } from "./booking/events.js";
-import { bookingSchema } from "./booking/index.js";
+import { bookingModule } from "./booking/index.js";
 import type { BookingEvents } from "./booking/ports.js";
 import { BookingService } from "./booking/service.js";
 import { openOrm, type Orm } from "./platform/db.js";
@@ -146,7 +146,7 @@ describe("on-sale under contention", () => {
 describe("expiry sweep with two replicas", () => {
   let second: Orm;
   beforeAll(async () => {
-    second = await openOrm(bookingSchema, t.db.url, 5, createLogger("silent"));
+    second = await openOrm(bookingModule.schema, t.db.url, 5, createLogger("silent"));
   });
   afterAll(async () => {
     await second?.close();

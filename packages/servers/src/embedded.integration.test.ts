@@ -1,7 +1,8 @@
 import { checkout, createTicketingClient, toTicketingError } from "@ticketing/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { RUNNABLE, startPlatform, type Platform } from "./app.js";
+import { startPlatform, type Platform } from "./app.js";
+import { SERVICE_NAMES } from "./services.js";
 import { loadConfig } from "./platform/config.js";
 import { UnmigratedSchemaError } from "./platform/db.js";
 import { createEventWith, createTestDatabase } from "./testing/harness.js";
@@ -12,7 +13,7 @@ import { createEventWith, createTestDatabase } from "./testing/harness.js";
 let platform: Platform;
 beforeAll(async () => {
   platform = await startPlatform({
-    services: RUNNABLE,
+    services: SERVICE_NAMES,
     config: loadConfig({ TICKETING_PORT: "0", TICKETING_LOG_LEVEL: "warn" }),
     logger: pino({ level: process.env["TEST_LOG_LEVEL"] ?? "silent" }),
   });

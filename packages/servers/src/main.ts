@@ -4,8 +4,9 @@ import { createPrivateKey } from "node:crypto";
 import { relative } from "node:path";
 import { generateSigningKey, KeyRing } from "./admission/codes.js";
 import { ROLES, TokenAuthority, type Role } from "./platform/auth.js";
-import { listenPort, RUNNABLE, SCHEMAS, startPlatform, type RunnableService } from "./app.js";
+import { listenPort, startPlatform } from "./app.js";
 import { ConfigError, loadConfig, redact } from "./platform/config.js";
+import { SERVICE_NAMES, serviceNamed, SERVICES, type ServiceName } from "./services.js";
 import { migrate, openOrm, UnmigratedSchemaError } from "./platform/db.js";
 import { createLogger } from "./platform/logger.js";
 import { assertPortFree, PortInUseError } from "./platform/port.js";
@@ -17,33 +18,33 @@ const program = new Command("ticketing-server")
   .description("Reference services of the ticketing platform")
   .showHelpAfterError();
 
-for (const name of [...RUNNABLE, "all"] as const) {
+for (const name of [...SERVICE_NAMES, "all"] as const) {
   program
     .command(name)
     .description(name === "all" ? "run every service in one process, on one port" : `run the ${name} service`)
     .option("--migrate", "apply pending migrations before starting")
     .option("--write-env <file>", "write the address and tokens as shell export lines to FILE (removed on shutdown)")
     .action(async (opts: { migrate?: boolean; writeEnv?: string }) => {
-      await serve(name === "all" ? RUNNABLE : [name], opts.migrate ?? false, opts.writeEnv);
+      await serve(name === "all" ? SERVICE_NAMES : [name], opts.migrate ?? false, opts.writeEnv);
     });
 }
 
 program
   .command("migrate")
   .description("apply the pending migrations of the given services (default: all) to TICKETING_DATABASE_URL")
-  .argument("[services...]", `any of ${RUNNABLE.join(", ")}`)
+  .argument("[services...]", `any of ${SERVICE_NAMES.join(", ")}`)
   .action(async (names: string[]) => {
     // Migrations verify no token: a migration job (Compose, the Helm hook) is given the database URL alone.
-    const config = loadConfig(process.env, { jwtSecretRequired: false });
+    const config = loadConfig(process.env, { jwtSecretRequired: false, services: SERVICES });
     const logger = createLogger(config.logLevel);
-    const selected = (names.length > 0 ? names : RUNNABLE) as RunnableService[];
+    const selected = (names.length > 0 ? names : SERVICE_NAMES) as ServiceName[];
     for (const name of selected) {
-      if (!RUNNABLE.includes(name)) throw new InvalidArgumentError(`unknown service "${name}"`);
+      if (!SERVICE_NAMES.includes(name)) throw new InvalidArgumentError(`unknown service "${name}"`);
       const url = config.databaseUrls[name];
       if (!url) throw new ConfigError(`TICKETING_DATABASE_URL (or TICKETING_${name.toUpperCase()}_DATABASE_URL) is not set`);
-      const orm = await openOrm(SCHEMAS[name], url, 1, logger);
+      const orm = await openOrm(serviceNamed(name).schema, url, 1, logger);
       try {
-        const applied = await migrate(orm, SCHEMAS[name]);
+        const applied = await migrate(orm, serviceNamed(name).schema);
         console.log(`${name}: ${applied.length === 0 ? "up to date" : `applied ${applied.join(", ")}`} (${redact(url)})`);
       } finally {
         await orm.close();
@@ -82,8 +83,8 @@ program
     console.log(await authority.mint({ sub: opts.sub, role: opts.role }, opts.ttl));
   });
 
-async function serve(services: readonly RunnableService[], migrateFirst: boolean, envFile: string | undefined): Promise<void> {
-  const config = loadConfig();
+async function serve(services: readonly ServiceName[], migrateFirst: boolean, envFile: string | undefined): Promise<void> {
+  const config = loadConfig(process.env, { services: SERVICES });
   const format = config.logFormat === "auto" ? (process.stdout.isTTY ? "pretty" : "json") : config.logFormat;
   const logger = createLogger(config.logLevel, { services: services.join(",") }, format);
   const port = listenPort(config, services);

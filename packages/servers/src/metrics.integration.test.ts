@@ -109,9 +109,10 @@ describe("Prometheus metrics on /metrics", () => {
     expect(value(s, "ticketing_orders_total", { status: "PENDING_PAYMENT" })).toBe(2);
     expect(value(s, "ticketing_orders_total", { status: "PAID" })).toBe(1);
     expect(value(s, "ticketing_orders_total", { status: "EXPIRED" })).toBe(1);
-    // PLACED, PAID, PLACED, EXPIRED from checkout; the event service's catalogue events too.
+    // PLACED, PAID, PLACED, EXPIRED from checkout. Event and notification publish nothing, so no relay watches them.
     expect(value(s, "ticketing_outbox_published_total", { service: "checkout" })).toBeGreaterThanOrEqual(4);
-    expect(s.some((x) => x.name === "ticketing_outbox_oldest_seconds" && x.labels["service"] === "event")).toBe(true);
+    expect(s.some((x) => x.name === "ticketing_outbox_oldest_seconds" && x.labels["service"] === "checkout")).toBe(true);
+    expect(s.some((x) => x.name === "ticketing_outbox_pending" && x.labels["service"] === "event")).toBe(false);
     for (const service of ["event", "checkout", "notification"]) {
       expect(s.some((x) => x.name === "ticketing_db_pool_in_use" && x.labels["service"] === service), service).toBe(true);
       expect(s.some((x) => x.name === "ticketing_db_pool_waiting" && x.labels["service"] === service), service).toBe(true);

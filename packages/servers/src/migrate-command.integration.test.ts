@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RUNNABLE } from "./app.js";
+import { SERVICE_NAMES } from "./services.js";
 import { createTestDatabase, type TestDatabase } from "./testing/harness.js";
 
 // `ticketing-server migrate` as a migration job runs it (the Compose `migrate` service, the Helm pre-install hook):
@@ -29,18 +29,18 @@ describe("ticketing-server migrate", () => {
 
   it("migrates every schema with the database URL alone (no JWT secret), and is a no-op the second time", async () => {
     const first = await migrate();
-    for (const service of RUNNABLE) expect(first.stdout).toMatch(new RegExp(`^${service}: applied `, "m"));
+    for (const service of SERVICE_NAMES) expect(first.stdout).toMatch(new RegExp(`^${service}: applied `, "m"));
 
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     try {
-      const { rows } = await c.query<{ nspname: string }>("select nspname from pg_namespace where nspname = any($1)", [RUNNABLE]);
-      expect(rows.map((r) => r.nspname).sort()).toEqual([...RUNNABLE].sort());
+      const { rows } = await c.query<{ nspname: string }>("select nspname from pg_namespace where nspname = any($1)", [SERVICE_NAMES]);
+      expect(rows.map((r) => r.nspname).sort()).toEqual([...SERVICE_NAMES].sort());
     } finally {
       await c.end();
     }
 
     const second = await migrate();
-    for (const service of RUNNABLE) expect(second.stdout).toMatch(new RegExp(`^${service}: up to date`, "m"));
+    for (const service of SERVICE_NAMES) expect(second.stdout).toMatch(new RegExp(`^${service}: up to date`, "m"));
   }, 120_000);
 });

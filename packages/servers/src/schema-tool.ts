@@ -15,23 +15,23 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import type { RunnableService } from "./app.js";
+import type { ServiceName } from "./services.js";
 
 // The services' modules are loaded only when a database is used: `index` must run while a migrations list still
 // names a file that is gone (it is what repairs the list).
-const services = () => import("./app.js");
+const services = () => import("./services.js");
 const database = async () => ({ ...(await import("./platform/db.js")), ...(await import("./testing/harness.js")) });
 
 const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "src");
-const migrationsDir = (service: RunnableService) => join(sourceRoot, service, "migrations");
+const migrationsDir = (service: ServiceName) => join(sourceRoot, service, "migrations");
 /** The services: the folders of src/ with a migrations/ folder. */
 const RUNNABLE = (await readdir(sourceRoot, { withFileTypes: true, recursive: true }))
   .filter((d) => d.isDirectory() && d.name === "migrations" && dirname(d.parentPath) === sourceRoot)
-  .map((d) => basename(d.parentPath) as RunnableService)
+  .map((d) => basename(d.parentPath) as ServiceName)
   .sort();
 
 /** The migrations/index.ts a service's migration files call for: every Migration*.ts, in name (= time) order. */
-async function migrationIndex(service: RunnableService): Promise<string> {
+async function migrationIndex(service: ServiceName): Promise<string> {
   const names = (await readdir(migrationsDir(service)))
     .filter((f) => /^Migration\d{14}_[A-Za-z0-9_]+\.ts$/.test(f))
     .map((f) => f.slice(0, -3))
@@ -50,18 +50,18 @@ async function migrationIndex(service: RunnableService): Promise<string> {
 }
 
 /** The SQL the migrator would generate for each service: the entities compared with the migrated database. */
-async function pendingChanges(names: readonly RunnableService[]): Promise<Map<RunnableService, string[]>> {
-  const { SCHEMAS } = await services();
+async function pendingChanges(names: readonly ServiceName[]): Promise<Map<ServiceName, string[]>> {
+  const { serviceNamed } = await services();
   const { createTestDatabase, migrate, openOrm } = await database();
   const db = await createTestDatabase();
   const logger = pino({ level: "warn" });
-  const changes = new Map<RunnableService, string[]>();
+  const changes = new Map<ServiceName, string[]>();
   try {
     for (const service of names) {
-      const orm = await openOrm(SCHEMAS[service], db.url, 1, logger);
+      const orm = await openOrm(serviceNamed(service).schema, db.url, 1, logger);
       try {
-        await migrate(orm, SCHEMAS[service]);
-        const diff = await orm.schema.getUpdateSchemaMigrationSQL({ wrap: false, schema: SCHEMAS[service].schema });
+        await migrate(orm, serviceNamed(service).schema);
+        const diff = await orm.schema.getUpdateSchemaMigrationSQL({ wrap: false, schema: serviceNamed(service).schema.schema });
         const up = diff.up.split(";\n").map((s) => s.trim()).filter(Boolean);
         if (up.length > 0) changes.set(service, up);
       } finally {
@@ -107,20 +107,20 @@ async function forwardOnly(file: string): Promise<void> {
   if (down >= 0) await writeFile(file, `${code.slice(0, down).trimEnd()}\n}\n`);
 }
 
-async function create(name: string, names: readonly RunnableService[], blank = false): Promise<number> {
+async function create(name: string, names: readonly ServiceName[], blank = false): Promise<number> {
   if (!/^[a-z0-9_]+$/.test(name)) {
     console.error("migration name: lower case letters, digits and underscores (name=add_order_note)");
     return 2;
   }
   let written = 0;
-  const { SCHEMAS } = await services();
+  const { serviceNamed } = await services();
   const { createTestDatabase, migrate, openOrm } = await database();
   const db = await createTestDatabase();
   try {
     for (const service of names) {
-      const orm = await openOrm(SCHEMAS[service], db.url, 1, pino({ level: "warn" }));
+      const orm = await openOrm(serviceNamed(service).schema, db.url, 1, pino({ level: "warn" }));
       try {
-        await migrate(orm, SCHEMAS[service]);
+        await migrate(orm, serviceNamed(service).schema);
         const result = await orm.migrator.create(migrationsDir(service), blank, false, name);
         if (result.fileName) {
           await forwardOnly(join(migrationsDir(service), result.fileName));
@@ -140,10 +140,10 @@ async function create(name: string, names: readonly RunnableService[], blank = f
 }
 
 const [command, ...args] = process.argv.slice(2);
-const asServices = (names: string[]): RunnableService[] => {
-  const unknown = names.filter((n) => !RUNNABLE.includes(n as RunnableService));
+const asServices = (names: string[]): ServiceName[] => {
+  const unknown = names.filter((n) => !RUNNABLE.includes(n as ServiceName));
   if (unknown.length > 0) throw new Error(`unknown service(s): ${unknown.join(", ")}`);
-  return names.length > 0 ? (names as RunnableService[]) : [...RUNNABLE];
+  return names.length > 0 ? (names as ServiceName[]) : [...RUNNABLE];
 };
 switch (command) {
   case "check":

@@ -2,13 +2,13 @@
 // holding orders, carts and holds, upgrades to the current migrations and keeps every row.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCHEMAS, type RunnableService } from "./app.js";
+import { serviceNamed, type ServiceName } from "./services.js";
 import { migrate, openOrm, type Orm } from "./platform/db.js";
 import { findOrder } from "./checkout/repository.js";
 import { createTestDatabase, type TestDatabase } from "./testing/harness.js";
 
 /** The last hand-written migration of each service: the schema of every database deployed before. */
-const BASELINE: Record<RunnableService, string> = {
+const BASELINE: Record<ServiceName, string> = {
   event: "Migration20261125040000_outbox_event_id_not_indexed",
   booking: "Migration20261125040000_outbox_event_id_not_indexed",
   checkout: "Migration20261125040000_outbox_event_id_not_indexed",
@@ -23,7 +23,7 @@ const ORDER_FAILED = "0d4a3b5e-6c1f-4b8e-9a2d-1e3f5a7b9c02";
 const TICKET = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const EVENT = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
 
-const SEED: Partial<Record<RunnableService, string[]>> = {
+const SEED: Partial<Record<ServiceName, string[]>> = {
   checkout: [
     `insert into checkout."order" (id, user_id, status, total_minor, currency, expires_at, idempotency_key, created_at, updated_at)
      values ('${ORDER_PENDING}', 'alice', 'PENDING_PAYMENT', 9000, 'EUR', now() + interval '10 minutes', 'k1', now(), now())`,
@@ -74,9 +74,9 @@ describe("a database at the schema before generated migrations", () => {
     await db?.drop();
   });
 
-  for (const service of Object.keys(BASELINE) as RunnableService[]) {
+  for (const service of Object.keys(BASELINE) as ServiceName[]) {
     it(`${service}: upgrades to the current migrations and keeps its rows`, async () => {
-      const spec = SCHEMAS[service];
+      const spec = serviceNamed(service).schema;
       const orm = await openOrm(spec, db.url, 2, pino({ level: "silent" }));
       try {
         await orm.em.fork().getConnection().execute(`create schema if not exists "${spec.schema}"`);

@@ -1,8 +1,8 @@
-import type { ConnectRouter } from "@connectrpc/connect";
-import type { Bus, Subscription } from "../platform/bus.js";
+import { admission as pb } from "@ticketing/sdk";
 import type { Config } from "../platform/config.js";
-import type { Em, ServiceSchema } from "../platform/db.js";
+import type { Em } from "../platform/db.js";
 import type { Logger } from "../platform/logger.js";
+import type { ServiceModule } from "../platform/module.js";
 import { generateSigningKey, KeyRing } from "./codes.js";
 import { admissionEntities } from "./entities.js";
 import { consumeOrderEvents } from "./events.js";
@@ -12,31 +12,37 @@ import { keptSigningKey } from "./repository.js";
 import { admissionRoutes } from "./routes.js";
 import { AdmissionService } from "./service.js";
 
-/** The admission service's schema, entities and migrations, in order. */
-export const admissionSchema: ServiceSchema = {
-  schema: "admission",
-  entities: admissionEntities,
-  migrations,
+/** Tickets and the door: issues signed codes for paid orders, checks them in, revokes them on refund. */
+export const admissionModule: ServiceModule<"admission", AdmissionService> = {
+  name: "admission",
+  descriptor: pb.AdmissionService,
+  schema: { schema: "admission", entities: admissionEntities, migrations },
+  port: 50640,
+  roles: {
+    CheckIn: ["gate", "admin"],
+    UploadOfflineScans: ["gate", "admin"],
+    GetVerificationKeys: ["gate", "admin"],
+    ListCheckIns: ["admin"],
+    RevokeTicket: ["admin"],
+    RevokeOrderTickets: ["service", "admin"],
+  },
+  publishes: true,
+  async start({ em, config, logger, wakeOutbox }) {
+    const service = new AdmissionService(em, await signingKeys(em, config, logger), outboxTicketEvents(wakeOutbox));
+    return {
+      api: service,
+      routes: admissionRoutes(service),
+      consume: (bus, onStateChange) => consumeOrderEvents(bus, service, onStateChange),
+    };
+  },
 };
 
-/** The admission service as a process runs it: the use cases, their routes and the order-events consumer. */
-export interface AdmissionModule {
-  service: AdmissionService;
-  routes: (router: ConnectRouter) => void;
-  consume(bus: Bus, onStateChange?: (receiving: boolean) => void): Promise<Subscription>;
-}
-
 /**
- * Builds the admission service on its schema. Codes are signed with the configured key; without one, with a key
- * generated at first start and kept in the admission schema (embedded mode: in its data dir), so codes survive
- * restarts and every replica signs alike.
+ * The keys codes are signed and verified with: the configured signing key; without one, a key generated at first
+ * start and kept in the admission schema (embedded mode: in its data dir), so codes survive restarts and every
+ * replica signs alike.
  */
-export async function admissionModule(
-  em: Em,
-  config: Pick<Config, "ticketSigningKey" | "ticketVerificationKeys">,
-  wake: () => void,
-  logger: Logger,
-): Promise<AdmissionModule> {
+async function signingKeys(em: Em, config: Pick<Config, "ticketSigningKey" | "ticketVerificationKeys">, logger: Logger): Promise<KeyRing> {
   let pem = config.ticketSigningKey;
   if (pem === undefined) {
     const candidate = generateSigningKey();
@@ -47,10 +53,5 @@ export async function admissionModule(
     { signingKeyId: keys.signingKeyId, verificationKeyIds: keys.publicKeys().map((k) => k.keyId), keptInDatabase: config.ticketSigningKey === undefined },
     "ticket code keys loaded",
   );
-  const service = new AdmissionService(em, keys, outboxTicketEvents(wake));
-  return {
-    service,
-    routes: admissionRoutes(service),
-    consume: (bus, onStateChange) => consumeOrderEvents(bus, service, onStateChange),
-  };
+  return keys;
 }

@@ -14,7 +14,7 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { TokenAuthority } from "../platform/auth.js";
+import { accessRules, TokenAuthority } from "../platform/auth.js";
 import { HealthState } from "../platform/health.js";
 import { authInterceptor, observabilityInterceptor } from "../platform/interceptors.js";
 import { startRpcServer } from "../platform/server.js";
@@ -125,7 +125,7 @@ async function servePlatform(): Promise<number> {
   health.setServing(true);
   const server = await startRpcServer(host, port, {
     routes: (router) => router.service(pb.EventService, { getEvent: () => response }),
-    interceptors: [observabilityInterceptor(logger), authInterceptor(new TokenAuthority(secret))],
+    interceptors: [observabilityInterceptor(logger), authInterceptor(new TokenAuthority(secret), accessRules([]))],
     health,
     logger,
   });

@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { bookingSchema } from "../booking/index.js";
+import { bookingModule } from "../booking/index.js";
 import { TOPICS } from "../platform/bus.js";
 import { migrate, openOrm } from "../platform/db.js";
 import { KafkaBus } from "../platform/kafka-bus.js";
@@ -26,8 +26,8 @@ const silent = pino({ level: "silent" });
 
 async function throughput(): Promise<void> {
   await withDatabase(async (url) => {
-    const orm = await openOrm(bookingSchema, url, 4, silent);
-    await migrate(orm, bookingSchema);
+    const orm = await openOrm(bookingModule.schema, url, 4, silent);
+    await migrate(orm, bookingModule.schema);
     const bus = await KafkaBus.connect({ brokers: [BROKERS], clientId: "bench", logger: silent, namespace: `bench-${randomBytes(3).toString("hex")}.` });
     try {
       // Realistic payloads: a BookingEvent with two bookings (≈ 250 bytes).

@@ -3,7 +3,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { pino } from "pino";
-import { RUNNABLE, startPlatform, type Platform } from "../app.js";
+import { startPlatform, type Platform } from "../app.js";
+import { SERVICE_NAMES } from "../services.js";
 import { loadConfig } from "../platform/config.js";
 
 const ADMIN_URL = process.env["TICKETING_TEST_DATABASE_URL"] ?? "postgres://ticketing:ticketing@127.0.0.1:5432/ticketing";
@@ -40,7 +41,7 @@ export async function withPlatform<T>(work: (platform: Platform) => Promise<T>):
       TICKETING_KAFKA_NAMESPACE: `bench-${randomBytes(3).toString("hex")}.`,
       TICKETING_LOG_LEVEL: "silent",
     });
-    const platform = await startPlatform({ services: RUNNABLE, config, logger: pino({ level: "silent" }), migrate: true });
+    const platform = await startPlatform({ services: SERVICE_NAMES, config, logger: pino({ level: "silent" }), migrate: true });
     try {
       return await work(platform);
     } finally {

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import nodemailer from "nodemailer";
+import type { Config } from "../platform/config.js";
 import type { Logger } from "../platform/logger.js";
 
 /** What a channel gets to deliver. */
@@ -33,7 +34,7 @@ export interface Channel {
 }
 
 /** Writes the notification to the service log: the default, for development. */
-export function logChannel(logger: Logger): Channel {
+function logChannel(logger: Logger): Channel {
   return {
     name: "LOG",
     immediate: true,
@@ -52,7 +53,7 @@ export function signBody(secret: string, body: string): string {
 export const SIGNATURE_HEADER = "x-ticketing-signature";
 
 /** POSTs JSON to a URL with an HMAC-SHA256 signature header; any non-2xx answer is a failed attempt. */
-export function webhookChannel(url: string, secret: string, timeoutMs = 5000): Channel {
+function webhookChannel(url: string, secret: string, timeoutMs = 5000): Channel {
   return {
     name: "WEBHOOK",
     async deliver(n) {
@@ -90,7 +91,7 @@ export function webhookChannel(url: string, secret: string, timeoutMs = 5000): C
 }
 
 /** Sends the rendered template by e-mail over SMTP. The buyer's address is their user id when it is one. */
-export function emailChannel(smtpUrl: string, from: string): Channel {
+function emailChannel(smtpUrl: string, from: string): Channel {
   const transport = nodemailer.createTransport(smtpUrl);
   return {
     name: "EMAIL",
@@ -111,4 +112,16 @@ export function emailChannel(smtpUrl: string, from: string): Channel {
       transport.close();
     },
   };
+}
+
+/** The channel the configuration names (TICKETING_NOTIFY_CHANNEL). */
+export function configuredChannel(config: Config, logger: Logger): Channel {
+  switch (config.notifyChannel) {
+    case "webhook":
+      return webhookChannel(config.webhookUrl as string, config.webhookSecret as string);
+    case "email":
+      return emailChannel(config.smtpUrl as string, config.emailFrom);
+    default:
+      return logChannel(logger.child({ channel: "log" }));
+  }
 }

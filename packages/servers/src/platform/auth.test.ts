@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TokenAuthority } from "./auth.js";
+import { admission, checkout } from "@ticketing/sdk";
+import { accessRules, TokenAuthority } from "./auth.js";
 import { DomainError } from "./errors.js";
 
 const SECRET = "s".repeat(40);
@@ -67,5 +68,27 @@ describe("TokenAuthority.verify cache", () => {
     expect(() => {
       (caller as { role: string }).role = "admin";
     }).toThrow(TypeError);
+  });
+});
+
+describe("accessRules", () => {
+  const rules = accessRules([
+    { service: admission.AdmissionService, roles: { CheckIn: ["gate", "admin"], RevokeTicket: ["admin"] } },
+    { service: checkout.CheckoutService, roles: { MarkOrderAsPaid: ["admin", "service"] } },
+  ]);
+
+  it("limits the RPCs a service names to their roles and leaves the others open", () => {
+    expect(rules.rolesOf("ticketing.admission.v1.AdmissionService/RevokeTicket")).toEqual(["admin"]);
+    expect(rules.rolesOf("ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid")).toEqual(["admin", "service"]);
+    expect(rules.rolesOf("ticketing.checkout.v1.CheckoutService/PlaceOrder")).toBeUndefined();
+  });
+
+  it("confines the gate role to the RPCs that name it, whatever the others leave open", () => {
+    expect([...(rules.confinedTo("gate") ?? [])]).toEqual(["ticketing.admission.v1.AdmissionService/CheckIn"]);
+    expect(rules.confinedTo("customer")).toBeUndefined();
+  });
+
+  it("refuses at start a role given to a method the service does not have", () => {
+    expect(() => accessRules([{ service: checkout.CheckoutService, roles: { MarkOrderPaid: ["admin"] } }])).toThrow(/has no method MarkOrderPaid/);
   });
 });

@@ -1,3 +1,4 @@
+import type { DescService } from "@bufbuild/protobuf";
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { DomainError } from "./errors.js";
@@ -182,38 +183,40 @@ export function callerOf(ctx: HandlerContext): Caller {
   return caller;
 }
 
-/** Which roles may call which RPC. An RPC missing here is open to every authenticated caller. */
-export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = {
-  "ticketing.event.v1.EventService/CreateEvent": ["admin"],
-  "ticketing.booking.v1.BookingService/CreateBooking": ["service", "admin"],
-  "ticketing.booking.v1.BookingService/GetBookings": ["service", "admin"],
-  "ticketing.booking.v1.BookingService/ConfirmBookings": ["service", "admin"],
-  "ticketing.booking.v1.BookingService/ExpireBookings": ["admin"],
-  "ticketing.booking.v1.BookingService/DeleteOrderBookings": ["service", "admin"],
-  "ticketing.booking.v1.BookingService/CreateStock": ["service", "admin"],
-  "ticketing.booking.v1.BookingService/DeleteStock": ["service", "admin"],
-  "ticketing.checkout.v1.CheckoutService/MarkOrderAsPaid": ["admin", "service"],
-  "ticketing.checkout.v1.CheckoutService/MarkOrderAsRefunded": ["admin", "service"],
-  "ticketing.payment.v1.PaymentService/RefundOrder": ["admin"],
-  "ticketing.admission.v1.AdmissionService/CheckIn": ["gate", "admin"],
-  "ticketing.admission.v1.AdmissionService/UploadOfflineScans": ["gate", "admin"],
-  "ticketing.admission.v1.AdmissionService/GetVerificationKeys": ["gate", "admin"],
-  "ticketing.admission.v1.AdmissionService/ListCheckIns": ["admin"],
-  "ticketing.admission.v1.AdmissionService/RevokeTicket": ["admin"],
-  "ticketing.admission.v1.AdmissionService/RevokeOrderTickets": ["service", "admin"],
-};
+/** Roles that reach only the RPCs that name them: door staff (`gate`) scan codes and read the keys, nothing else. */
+const CONFINED_ROLES: readonly Role[] = ["gate"];
 
-/**
- * Roles confined to a few RPCs, whatever RPC_ROLES leaves open: door staff (`gate`) scan codes and read the keys,
- * and reach nothing else (no events, orders, tickets or notifications).
- */
-export const CONFINED_ROLES: Readonly<Partial<Record<Role, ReadonlySet<string>>>> = {
-  gate: new Set([
-    "ticketing.admission.v1.AdmissionService/CheckIn",
-    "ticketing.admission.v1.AdmissionService/UploadOfflineScans",
-    "ticketing.admission.v1.AdmissionService/GetVerificationKeys",
-  ]),
-};
+/** Who may call which RPC, from the roles each service declares per method. */
+export interface AccessRules {
+  /** The roles an RPC ("package.Service/Method") is limited to; undefined: every authenticated caller. */
+  rolesOf(rpc: string): readonly Role[] | undefined;
+  /** The only RPCs a confined role may call; undefined for the other roles. */
+  confinedTo(role: Role): ReadonlySet<string> | undefined;
+}
+
+/** One service's declaration: its descriptor and the roles per method name. */
+export interface ServiceAccess {
+  readonly service: DescService;
+  readonly roles: Readonly<Record<string, readonly Role[]>>;
+}
+
+/** Builds the rules; a role declared for a method the service does not have is a mistake caught at start. */
+export function accessRules(services: readonly ServiceAccess[]): AccessRules {
+  const byRpc = new Map<string, readonly Role[]>();
+  for (const { service, roles } of services) {
+    for (const [method, allowed] of Object.entries(roles)) {
+      if (!service.methods.some((m) => m.name === method)) throw new Error(`${service.typeName} has no method ${method} to give roles to`);
+      byRpc.set(`${service.typeName}/${method}`, allowed);
+    }
+  }
+  const confined = new Map(
+    CONFINED_ROLES.map((role) => [role, new Set([...byRpc].filter(([, allowed]) => allowed.includes(role)).map(([rpc]) => rpc))]),
+  );
+  return {
+    rolesOf: (rpc) => byRpc.get(rpc),
+    confinedTo: (role) => confined.get(role),
+  };
+}
 
 /** Services and RPCs that need no token: probes and tooling. */
 export const PUBLIC_SERVICES: ReadonlySet<string> = new Set([

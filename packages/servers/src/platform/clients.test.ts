@@ -3,7 +3,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { booking, checkout, event, toTicketingError } from "@ticketing/sdk";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { TokenAuthority, callerOf } from "./auth.js";
+import { accessRules, TokenAuthority, callerOf } from "./auth.js";
 import { inProcessClient, serviceClient } from "./clients.js";
 import { DomainError } from "./errors.js";
 import { HealthState } from "./health.js";
@@ -11,7 +11,7 @@ import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
 import { startRpcServer } from "./server.js";
 
 const tokens = new TokenAuthority("k".repeat(40));
-const interceptors = [observabilityInterceptor(pino({ level: "silent" })), authInterceptor(tokens)];
+const interceptors = [observabilityInterceptor(pino({ level: "silent" })), authInterceptor(tokens, accessRules([{ service: booking.BookingService, roles: { CreateBooking: ["service", "admin"] } }]))];
 const theEvent = create(event.GetEventResponseSchema, { event: { id: "evt-1", name: "By Reference" } });
 
 function setup(role: "service" | "customer" = "service", timeoutMs = 5000) {

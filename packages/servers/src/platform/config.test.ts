@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseDuration, redact } from "./config.js";
 
+/** Services as the composition root passes them (their names and ports). */
+const services = [
+  { name: "event", port: 50600 },
+  { name: "booking", port: 50610 },
+  { name: "checkout", port: 50620 },
+];
+
 describe("loadConfig", () => {
   it("defaults to the embedded mode with nothing set", () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, { services });
     expect(config.databaseUrls.booking).toBeUndefined();
     expect(config.holdTtlSeconds).toBe(900);
     expect(config.serviceUrls.booking).toEqual(["http://127.0.0.1:50610"]);
@@ -19,7 +26,7 @@ describe("loadConfig", () => {
       DATABASE_URL: "postgres://u:p@db/x",
       TICKETING_BOOKING_DATABASE_URL: "postgres://u:p@other/y",
       TICKETING_JWT_SECRET: "s".repeat(32),
-    });
+    }, { services });
     expect(config.databaseUrls.event).toBe("postgres://u:p@db/x");
     expect(config.databaseUrls.booking).toBe("postgres://u:p@other/y");
   });
@@ -49,14 +56,14 @@ describe("loadConfig", () => {
     const config = loadConfig({
       TICKETING_BOOKING_URL: "http://booking-1:50610, http://booking-2:50610,https://booking-3",
       TICKETING_EVENT_URL: "http://event:50600",
-    });
+    }, { services });
     expect(config.serviceUrls.booking).toEqual(["http://booking-1:50610", "http://booking-2:50610", "https://booking-3"]);
     expect(config.serviceUrls.event).toEqual(["http://event:50600"]);
     expect(config.serviceUrls.checkout).toEqual(["http://127.0.0.1:50620"]);
 
     const problems = (env: Record<string, string>) => {
       try {
-        loadConfig(env);
+        loadConfig(env, { services });
         return "";
       } catch (err) {
         return (err as Error).message;

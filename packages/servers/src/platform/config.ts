@@ -4,26 +4,21 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-export type ServiceName = "event" | "booking" | "checkout" | "notification" | "admission" | "payment";
-export const SERVICE_NAMES: readonly ServiceName[] = ["event", "booking", "checkout", "notification", "admission", "payment"];
-
-/** Default port of each service when it runs alone; `all` listens on TICKETING_PORT. */
-export const DEFAULT_PORTS: Record<ServiceName, number> = {
-  event: 50600,
-  booking: 50610,
-  checkout: 50620,
-  notification: 50630,
-  admission: 50640,
-  payment: 50650,
-};
+/** A service whose variables are read: TICKETING_<NAME>_DATABASE_URL and TICKETING_<NAME>_URL (default its port). */
+export interface ServiceAddress {
+  readonly name: string;
+  readonly port: number;
+}
 
 export interface Config {
   /** Interface to listen on. */
   host: string;
   /** Port override for the process (all-in-one, or one service); undefined means the service's default. */
   port: number | undefined;
-  /** Database URL per service; undefined means embedded PostgreSQL (PGlite). */
-  databaseUrls: Record<ServiceName, string | undefined>;
+  /** Database URL of every service without one of its own; undefined means embedded PostgreSQL (PGlite). */
+  databaseUrl: string | undefined;
+  /** Database URL per service read (LoadOptions.services), the shared one when it has none of its own. */
+  databaseUrls: Readonly<Record<string, string | undefined>>;
   /** Where the embedded database keeps its files; undefined means in memory. */
   dataDir: string | undefined;
   /** Connections per service pool. */
@@ -31,7 +26,7 @@ export interface Config {
   /** HS256 secret for JWTs; undefined only in embedded mode, where one is generated. */
   jwtSecret: string | undefined;
   /** Base URLs each other service is reached at: one, or several replicas that calls are spread over. */
-  serviceUrls: Record<ServiceName, readonly string[]>;
+  serviceUrls: Readonly<Record<string, readonly string[]>>;
   /** Deadline of one attempt of a call to another service, in milliseconds. */
   rpcTimeoutMs: number;
   /** Largest request accepted, in bytes, on the wire and once inflated. */
@@ -154,6 +149,8 @@ type Env = Record<string, string | undefined>;
 interface LoadOptions {
   /** False for commands that serve no RPC and so verify no token (migrate): a real database then needs no secret. */
   jwtSecretRequired?: boolean;
+  /** The services whose own variables are read and checked. */
+  services?: readonly ServiceAddress[];
 }
 
 export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
@@ -188,9 +185,10 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   };
 
   const databaseUrl = url("TICKETING_DATABASE_URL", read("DATABASE_URL"), ["postgres:", "postgresql:"]);
+  const services = options.services ?? [];
   const databaseUrls = Object.fromEntries(
-    SERVICE_NAMES.map((s) => [s, url(`TICKETING_${s.toUpperCase()}_DATABASE_URL`, databaseUrl, ["postgres:", "postgresql:"])]),
-  ) as Record<ServiceName, string | undefined>;
+    services.map((s) => [s.name, url(`TICKETING_${s.name.toUpperCase()}_DATABASE_URL`, databaseUrl, ["postgres:", "postgresql:"])]),
+  );
 
   const host = read("TICKETING_HOST") ?? "127.0.0.1";
   const port = read("TICKETING_PORT") === undefined ? undefined : int("TICKETING_PORT", 0, 0, 65535);
@@ -207,14 +205,14 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     return urls;
   };
   const serviceUrls = Object.fromEntries(
-    SERVICE_NAMES.map((s) => [s, urlList(`TICKETING_${s.toUpperCase()}_URL`, `http://127.0.0.1:${DEFAULT_PORTS[s]}`)]),
-  ) as Record<ServiceName, string[]>;
+    services.map((s) => [s.name, urlList(`TICKETING_${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}`)]),
+  );
 
   const jwtSecret = read("TICKETING_JWT_SECRET");
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     problems.push("TICKETING_JWT_SECRET: must be at least 32 characters");
   }
-  const anyRealDatabase = SERVICE_NAMES.some((s) => databaseUrls[s] !== undefined);
+  const anyRealDatabase = databaseUrl !== undefined || Object.values(databaseUrls).some((u) => u !== undefined);
   if (anyRealDatabase && jwtSecret === undefined && options.jwtSecretRequired !== false) {
     problems.push("TICKETING_JWT_SECRET: required when a database URL is set (only embedded mode generates one)");
   }
@@ -315,6 +313,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   const config: Config = {
     host,
     port,
+    databaseUrl,
     databaseUrls,
     dataDir: read("TICKETING_DATA_DIR"),
     dbPoolSize: int("TICKETING_DB_POOL_SIZE", 10, 1, 200),

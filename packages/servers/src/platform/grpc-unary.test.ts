@@ -9,7 +9,7 @@ import * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TokenAuthority } from "./auth.js";
+import { accessRules, TokenAuthority } from "./auth.js";
 import { DomainError, invalid, stateConflict } from "./errors.js";
 import { HealthState } from "./health.js";
 import { authInterceptor, observabilityInterceptor } from "./interceptors.js";
@@ -35,7 +35,7 @@ beforeAll(async () => {
   const health = new HealthState([event.EventService.typeName]);
   health.setServing(true);
   server = await startRpcServer("127.0.0.1", 0, {
-    interceptors: [observabilityInterceptor(logger), authInterceptor(tokens)],
+    interceptors: [observabilityInterceptor(logger), authInterceptor(tokens, accessRules([{ service: booking.BookingService, roles: { CreateBooking: ["service", "admin"] } }]))],
     health,
     logger,
     maxRequestBytes: MAX_REQUEST_BYTES,

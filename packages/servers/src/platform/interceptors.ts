@@ -1,10 +1,16 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { booking, common } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
-import { callerKey, CONFINED_ROLES, PUBLIC_SERVICES, RPC_ROLES, type TokenAuthority } from "./auth.js";
+import { callerKey, PUBLIC_SERVICES, type AccessRules, type TokenAuthority } from "./auth.js";
 import { DomainError, withoutStack, type ErrorKind } from "./errors.js";
 import type { Logger } from "./logger.js";
+
+/**
+ * The messages errors carry as details (see toConnectError). Reflection serves their files in every process, so a
+ * process without the booking service can still describe the InsufficientStock its PlaceOrder refusals carry.
+ */
+export const ERROR_DETAILS: readonly DescMessage[] = [common.BadRequestSchema, common.StateConflictSchema, booking.InsufficientStockSchema];
 
 const CODES: Record<ErrorKind, Code> = {
   InvalidArgument: Code.InvalidArgument,
@@ -117,10 +123,10 @@ function classify(err: unknown, log: Logger, started: number, requestId: string)
 const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
 
 /**
- * Verifies the bearer token and applies RPC_ROLES and CONFINED_ROLES: no or bad token → UNAUTHENTICATED, wrong role →
+ * Verifies the bearer token and applies the access rules: no or bad token → UNAUTHENTICATED, wrong role →
  * PERMISSION_DENIED. Health and reflection are open.
  */
-export function authInterceptor(tokens: TokenAuthority): Interceptor {
+export function authInterceptor(tokens: TokenAuthority, access: AccessRules): Interceptor {
   return (next) => async (req) => {
     if (PUBLIC_SERVICES.has(req.service.typeName)) return next(req);
     const header = req.header.get("authorization") ?? "";
@@ -130,11 +136,11 @@ export function authInterceptor(tokens: TokenAuthority): Interceptor {
     }
     const caller = await tokens.verify(match[1] as string);
     const rpc = `${req.service.typeName}/${req.method.name}`;
-    const confined = CONFINED_ROLES[caller.role];
+    const confined = access.confinedTo(caller.role);
     if (confined && !confined.has(rpc)) {
       throw new DomainError("PermissionDenied", `role ${caller.role} may call only ${[...confined].map((r) => r.split("/")[1]).join(", ")}`);
     }
-    const allowed = RPC_ROLES[rpc];
+    const allowed = access.rolesOf(rpc);
     if (allowed && !allowed.includes(caller.role)) {
       throw new DomainError("PermissionDenied", `${req.method.name} needs role ${allowed.join(" or ")}`);
     }

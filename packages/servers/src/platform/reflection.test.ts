@@ -4,9 +4,8 @@ import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { checkout } from "@ticketing/sdk";
 import { reflection } from "@ticketing/sdk/grpc";
 import { describe, expect, it } from "vitest";
-import { ERROR_DETAILS } from "../app.js";
 import { DomainError } from "./errors.js";
-import { toConnectError } from "./interceptors.js";
+import { ERROR_DETAILS, toConnectError } from "./interceptors.js";
 import { reflectionRoutes } from "./reflection.js";
 
 /** A reflection client over a process that serves only checkout: the case with the fewest files of its own. */

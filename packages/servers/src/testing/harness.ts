@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll } from "vitest";
-import { RUNNABLE, startPlatform, type Platform, type PlatformOptions, type RunnableService } from "../app.js";
+import { startPlatform, type Platform, type PlatformOptions } from "../app.js";
+import { SERVICE_NAMES, SERVICES, type ServiceName } from "../services.js";
 import { loadConfig } from "../platform/config.js";
 import { createLogger } from "../platform/logger.js";
 
@@ -88,7 +89,7 @@ export interface TestPlatform {
 
 export interface TestPlatformOptions {
   env?: Record<string, string>;
-  services?: readonly RunnableService[];
+  services?: readonly ServiceName[];
   db?: TestDatabase;
   extra?: Partial<PlatformOptions>;
   /** Level of the captured logs; successful calls are logged at debug only. Default info. */
@@ -106,11 +107,11 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     TICKETING_LOG_LEVEL: "info",
     TICKETING_DB_POOL_SIZE: "10",
     ...options.env,
-  });
+  }, { services: SERVICES });
   const logs = new LogCapture();
   const logger = createLogger(options.logLevel ?? "info", {}, "json", logs.stream);
   const platform = await startPlatform({
-    services: options.services ?? RUNNABLE,
+    services: options.services ?? SERVICE_NAMES,
     config,
     logger,
     migrate: true,
