@@ -1,4 +1,5 @@
 import type { BusMessage } from "../platform/bus.js";
+import { newestFirstInMemory } from "../testing/in-memory.js";
 import { priceLines, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
 import { CartRefused, type CartChange, type CartLine, type OrderStore, type PlaceOutcome } from "./ports.js";
 
@@ -116,13 +117,8 @@ export class MemoryOrderStore implements OrderStore {
 
   async list(userId: string | undefined, status: OrderStatus | undefined, after: string[] | undefined, limit: number): Promise<OrderSnapshot[]> {
     await turn();
-    const [afterAt, afterId] = after ?? [];
-    return [...this.orders.values()]
-      .filter((o) => (userId === undefined || o.userId === userId) && (status === undefined || o.status === status))
-      .filter((o) => afterAt === undefined || afterId === undefined || o.createdAt.getTime() < Date.parse(afterAt) || (o.createdAt.getTime() === Date.parse(afterAt) && o.id < afterId))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id))
-      .slice(0, limit)
-      .map(copy);
+    const matching = [...this.orders.values()].filter((o) => (userId === undefined || o.userId === userId) && (status === undefined || o.status === status));
+    return newestFirstInMemory(matching, after, limit).map(copy);
   }
 
   readonly move: OrderStore["move"] = async (orderId, from, to, changes, event, causedBy) => {

@@ -6,6 +6,7 @@ import { consumeOrderEvents, orderEventJson } from "./events.js";
 import { migrations } from "./migrations/index.js";
 import { notificationRoutes } from "./routes.js";
 import { NotificationService } from "./service.js";
+import { pgNotificationStore } from "./store.js";
 
 /** Tells buyers what happened to their orders: follows checkout's events, delivers through the configured channel. */
 export const notificationModule: ServiceModule<"notification", NotificationService> = {
@@ -16,7 +17,13 @@ export const notificationModule: ServiceModule<"notification", NotificationServi
   roles: {},
   publishes: false,
   async start({ em, config, logger }) {
-    const service = new NotificationService(em, configuredChannel(config, logger), logger, config.notifyMaxAttempts, orderEventJson);
+    const service = new NotificationService(
+      pgNotificationStore(em),
+      configuredChannel(config, logger),
+      logger,
+      config.notifyMaxAttempts,
+      orderEventJson,
+    );
     return {
       api: service,
       routes: notificationRoutes(service),

@@ -3,7 +3,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { checkout as checkoutPb, notification as pb } from "@ticketing/sdk";
-import type { NotificationRecord } from "./repository.js";
+import type { NotificationRecord } from "./domain/delivery.js";
 
 const CHANNELS = { LOG: pb.NotificationChannel.LOG, WEBHOOK: pb.NotificationChannel.WEBHOOK, EMAIL: pb.NotificationChannel.EMAIL };
 const STATUSES = { PENDING: pb.DeliveryStatus.PENDING, DELIVERED: pb.DeliveryStatus.DELIVERED, FAILED: pb.DeliveryStatus.FAILED };

@@ -1,13 +1,13 @@
-import { sql, type Selectable } from "kysely";
+import { sql } from "kysely";
 import { newestFirst, prepared, TYPED, type Em, type WireRow } from "../platform/db.js";
+import type { NewNotification, NotificationRecord } from "./domain/delivery.js";
 import type { NotificationEntity, NotificationTables } from "./entities.js";
+import type { AttemptOutcome, NotificationFilter } from "./ports.js";
 
 // Listing goes through Kysely typed from the entities. Storing, claiming and settling deliveries are hand-written
 // statements (one round trip per batch; claiming with SKIP LOCKED so workers never deliver the same attempt).
 
 const db = (em: Em) => em.getKysely<NotificationTables>(TYPED).withSchema("notification");
-
-export type NotificationRecord = Omit<Selectable<NotificationTables["notification"]>, "nextAttemptAt">;
 
 const fromWire = (r: WireRow<NotificationEntity, "notification">): NotificationRecord => ({
   id: r.id,
@@ -29,8 +29,6 @@ const RECORD_COLUMNS = [
   "id", "sourceEventId", "orderId", "userId", "orderEventType", "channel", "deliveryStatus", "attempts", "lastError", "subject",
   "body", "payload", "createdAt", "deliveredAt",
 ] as const;
-
-export type NewNotification = Omit<NotificationRecord, "attempts" | "lastError" | "createdAt" | "deliveredAt" | "deliveryStatus">;
 
 /**
  * Stores notifications, skipping any whose source event was stored before (Kafka delivers at least once), in one
@@ -74,13 +72,6 @@ export async function claimDue(em: Em, limit: number, leaseSeconds: number): Pro
   return rows.map(fromWire).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
-export interface AttemptOutcome {
-  notification: NotificationRecord;
-  outcome: "DELIVERED" | "RETRY" | "FAILED";
-  detail: string;
-  retryInSeconds: number;
-}
-
 /** Records the outcome of one delivery attempt each for a batch of notifications, and their delivery log, in one statement. */
 export async function recordAttempts(em: Em, attempts: readonly AttemptOutcome[]): Promise<void> {
   if (attempts.length === 0) return;
@@ -112,7 +103,7 @@ export async function ownerOf(em: Em, orderId: string): Promise<string | undefin
 /** Newest first after the (created_at, id) key, by order and/or user. */
 export async function list(
   em: Em,
-  filter: { orderId?: string | undefined; userId?: string | undefined },
+  filter: NotificationFilter,
   after: string[] | undefined,
   limit: number,
 ): Promise<NotificationRecord[]> {

@@ -1,10 +1,10 @@
 import type { Caller } from "../platform/auth.js";
-import { detached, type Em } from "../platform/db.js";
 import { DomainError } from "../platform/errors.js";
 import type { Logger } from "../platform/logger.js";
 import { PermanentDeliveryError, type Channel, type Outgoing } from "./channels.js";
 import { render, type OrderEventKind, type OrderFacts } from "./domain/templates.js";
-import * as repo from "./repository.js";
+import type { NewNotification, NotificationRecord } from "./domain/delivery.js";
+import type { AttemptOutcome, NotificationFilter, NotificationStore } from "./ports.js";
 import { uuidv7 } from "../platform/ids.js";
 
 /** The least time between two delivery passes while notifications keep arriving. */
@@ -28,24 +28,20 @@ export class NotificationService {
   #stopped = false;
   #lastPass = 0;
 
-  private readonly em: Em;
-
   constructor(
-    em: Em,
+    private readonly store: NotificationStore,
     private readonly channel: Channel,
     private readonly logger: Logger,
     private readonly maxAttempts: number,
     /** Turns a stored event payload into the JSON a webhook receives. */
     private readonly toJson: (payload: Uint8Array) => unknown,
     private readonly backoffBaseMs = 1000,
-  ) {
-    this.em = detached(em);
-  }
+  ) {}
 
   /**
    * Stores the notification for each order change, at most once per event id (Kafka delivers at least once), in one
-   * statement. A channel that cannot fail delivers the new ones at once; the others are delivered by the worker.
-   * Returns how many were new.
+   * step for the batch. A channel that cannot fail delivers the new ones at once; the others are delivered by the
+   * worker. Returns how many were new.
    */
   async recordAll(changes: readonly OrderChange[]): Promise<number> {
     const immediate = this.channel.immediate === true;
@@ -63,7 +59,7 @@ export class NotificationService {
         payload: change.payload,
       };
     });
-    const stored = await repo.insertNew(this.em, fresh, immediate);
+    const stored = await this.store.insertNew(fresh, immediate);
     if (stored.size === 0) return 0;
     if (!immediate) {
       this.wake();
@@ -80,18 +76,18 @@ export class NotificationService {
     return (await this.recordAll([change])) === 1;
   }
 
-  async list(caller: Caller, filter: { orderId?: string | undefined; userId?: string | undefined }, after: string[] | undefined, limit: number) {
+  async list(caller: Caller, filter: NotificationFilter, after: string[] | undefined, limit: number) {
     if (caller.role === "customer") {
       if (filter.userId && filter.userId !== caller.sub) {
         throw new DomainError("PermissionDenied", "customers can list only their own notifications");
       }
       // Another customer's order does not exist for this one, as in checkout. (An order with no notification yet
       // has no known owner here: its list is empty.)
-      const owner = filter.orderId ? await repo.ownerOf(this.em, filter.orderId) : undefined;
+      const owner = filter.orderId ? await this.store.ownerOf(filter.orderId) : undefined;
       if (owner !== undefined && owner !== caller.sub) throw new DomainError("NotFound", `order ${filter.orderId} not found`);
-      return repo.list(this.em, { orderId: filter.orderId, userId: caller.sub }, after, limit);
+      return this.store.list({ orderId: filter.orderId, userId: caller.sub }, after, limit);
     }
-    return repo.list(this.em, filter, after, limit);
+    return this.store.list(filter, after, limit);
   }
 
   /** Starts the delivery worker: it polls every `pollMs` and is woken at once by new notifications. */
@@ -141,22 +137,22 @@ export class NotificationService {
 
   /**
    * One delivery pass over due notifications; returns how many were attempted. Each claimed batch is delivered,
-   * then its outcomes are recorded in one statement (a crash in between redelivers the batch once its lease ends:
+   * then its outcomes are recorded together (a crash in between redelivers the batch once its lease ends:
    * delivery is at least once, as the channels document).
    */
   async deliverDue(batch = 200): Promise<number> {
     let attempted = 0;
     for (;;) {
-      const due = await repo.claimDue(this.em, batch, 60);
+      const due = await this.store.claimDue(batch, 60);
       if (due.length === 0) return attempted;
       attempted += due.length;
-      const outcomes: repo.AttemptOutcome[] = [];
+      const outcomes: AttemptOutcome[] = [];
       for (const n of due) outcomes.push(await this.#deliver(n));
-      await repo.recordAttempts(this.em, outcomes);
+      await this.store.recordAttempts(outcomes);
     }
   }
 
-  #outgoing(n: repo.NewNotification): Outgoing {
+  #outgoing(n: NewNotification): Outgoing {
     const toJson = this.toJson;
     return {
       notificationId: n.id,
@@ -173,7 +169,7 @@ export class NotificationService {
     };
   }
 
-  async #deliver(n: repo.NotificationRecord): Promise<repo.AttemptOutcome> {
+  async #deliver(n: NotificationRecord): Promise<AttemptOutcome> {
     try {
       const detail = await this.channel.deliver(this.#outgoing(n));
       return { notification: n, outcome: "DELIVERED", detail, retryInSeconds: 0 };
