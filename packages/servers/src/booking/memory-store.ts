@@ -1,6 +1,7 @@
 import type { BusMessage } from "../platform/bus.js";
 import type { Shortage } from "../platform/errors.js";
 import { uuidv7 } from "../platform/ids.js";
+import { newestFirstInMemory } from "../testing/in-memory.js";
 import {
   deadlinePassed,
   heldBooking,
@@ -133,19 +134,10 @@ export class MemoryHoldStore implements HoldStore {
 
   async listBookings(filter: BookingFilter, after: string[] | undefined, limit: number): Promise<BookingRecord[]> {
     await turn();
-    const [afterAt, afterId] = after ?? [];
-    const older = (b: BookingRecord) => {
-      if (afterAt === undefined || afterId === undefined) return true;
-      const at = b.createdAt.toISOString();
-      return at < afterAt || (at === afterAt && b.id < afterId);
-    };
-    return [...this.bookings.values()]
+    const matching = [...this.bookings.values()]
       .map((s) => s.booking)
-      .filter((b) => (filter.orderId === undefined || b.orderId === filter.orderId) && (filter.status === undefined || b.status === filter.status))
-      .filter(older)
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id))
-      .slice(0, limit)
-      .map((b) => ({ ...b }));
+      .filter((b) => (filter.orderId === undefined || b.orderId === filter.orderId) && (filter.status === undefined || b.status === filter.status));
+    return newestFirstInMemory(matching, after, limit).map((b) => ({ ...b }));
   }
 
   async confirm(
