@@ -2,7 +2,7 @@ import type { BusMessage } from "../platform/bus.js";
 import type { OrderLine, OrderSnapshot, OrderStatus } from "./domain/order.js";
 
 // What the checkout use cases need from storage. The PostgreSQL store (store.ts) implements it on the repository's
-// statements; unit tests run the use cases on an in-memory one (testing/memory-store.ts).
+// statements; unit tests run the use cases on an in-memory one (memory-store.ts).
 
 export interface CartLine extends OrderLine {
   addedAt: Date;
