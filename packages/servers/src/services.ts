@@ -1,15 +1,16 @@
-import { admissionModule } from "./admission/index.js";
-import { bookingModule } from "./booking/index.js";
-import { checkoutModule } from "./checkout/index.js";
-import { eventModule } from "./event/index.js";
-import { notificationModule } from "./notification/index.js";
-import { paymentModule } from "./payment/index.js";
 import { accessRules } from "./platform/auth.js";
 
 // Every service the servers can run, in the order a process starts them. A new service is its folder, exporting a
-// ServiceModule from its index.ts, and its entry here: the commands, the configuration, the roles, migrations and
-// the schema check all follow from this list.
-export const SERVICES = [eventModule, bookingModule, checkoutModule, notificationModule, admissionModule, paymentModule] as const;
+// ServiceModule from its index.ts, and its line here: the commands, the configuration, the roles, the migrations
+// and the schema check all follow from this list.
+export const SERVICES = [
+  (await import("./event/index.js")).eventModule,
+  (await import("./booking/index.js")).bookingModule,
+  (await import("./checkout/index.js")).checkoutModule,
+  (await import("./notification/index.js")).notificationModule,
+  (await import("./admission/index.js")).admissionModule,
+  (await import("./payment/index.js")).paymentModule,
+] as const;
 
 export type ServiceName = (typeof SERVICES)[number]["name"];
 export type AnyService = (typeof SERVICES)[number];
