@@ -12,7 +12,8 @@ import { isAbsolute, join } from "node:path";
 import { parse } from "yaml";
 
 const root = join(import.meta.dirname, "..");
-const { VARIABLES, SERVICE_NAMES } = await import(join(root, "packages/servers/dist/platform/config.js"));
+const { VARIABLES } = await import(join(root, "packages/servers/dist/platform/config.js"));
+const { SERVICE_NAMES } = await import(join(root, "packages/servers/dist/services.js"));
 const problems = [];
 
 const known = new Set(VARIABLES.map((v) => v.name));
