@@ -84,16 +84,6 @@ function servePost(req: http.IncomingMessage | http2.Http2ServerRequest, res: ht
 }
 
 /**
- * Serves the routes on ONE port for every client: gRPC over HTTP/2 (h2c, prior knowledge), and Connect and
- * gRPC-web over HTTP/1.1 for browsers and curl. The first bytes of each connection decide which server gets it.
- * GET /healthz (alive) and /readyz (serving) answer plain HTTP on the same port for probes, and GET /metrics the
- * Prometheus text of `options.metrics`.
- *
- * gRPC unary calls over HTTP/2 take a fast path (grpc-unary.ts) through the same interceptors and implementations;
- * every other request is connect's, as is any stream the fast path declines, after request-limits.ts has checked
- * its size, encoding and framing.
- */
-/**
  * A body refused before its end (too large) is still arriving when the answer goes out. Over HTTP/1.1 the answer
  * then closes the connection (a client would otherwise send its next request behind the rest of the refused body);
  * over HTTP/2 the rest is read and dropped once answered (drain.ts), as the gRPC fast path does.
@@ -119,6 +109,16 @@ function closeIfUnread(req: http.IncomingMessage | http2.Http2ServerRequest, res
   }) as typeof plain.writeHead;
 }
 
+/**
+ * Serves the routes on ONE port for every client: gRPC over HTTP/2 (h2c, prior knowledge), and Connect and
+ * gRPC-web over HTTP/1.1 for browsers and curl. The first bytes of each connection decide which server gets it.
+ * GET /healthz (alive) and /readyz (serving) answer plain HTTP on the same port for probes, and GET /metrics the
+ * Prometheus text of `options.metrics`.
+ *
+ * gRPC unary calls over HTTP/2 take a fast path (grpc-unary.ts) through the same interceptors and implementations;
+ * every other request is connect's, as is any stream the fast path declines, after request-limits.ts has checked
+ * its size, encoding and framing.
+ */
 export async function startRpcServer(host: string, port: number, options: RpcServerOptions): Promise<RpcServer> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const unary = new UnaryMethods(options.interceptors);
