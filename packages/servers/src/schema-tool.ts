@@ -115,9 +115,11 @@ async function create(name: string, names: readonly ServiceName[], blank = false
   let written = 0;
   const { serviceNamed } = await services();
   const { createTestDatabase, migrate, openOrm } = await database();
-  const db = await createTestDatabase();
-  try {
-    for (const service of names) {
+  for (const service of names) {
+    // A scratch database of its own: the migrator compares the entities with every schema it finds, and would
+    // otherwise write drops of the services migrated before this one.
+    const db = await createTestDatabase();
+    try {
       const orm = await openOrm(serviceNamed(service).schema, db.url, 1, pino({ level: "warn" }));
       try {
         await migrate(orm, serviceNamed(service).schema);
@@ -130,9 +132,9 @@ async function create(name: string, names: readonly ServiceName[], blank = false
       } finally {
         await orm.close();
       }
+    } finally {
+      await db.drop();
     }
-  } finally {
-    await db.drop();
   }
   for (const service of RUNNABLE) await writeFile(join(migrationsDir(service), "index.ts"), await migrationIndex(service));
   if (written === 0) console.log("the entities and the migrations agree: no migration written");
