@@ -15,18 +15,22 @@ import { HealthState } from "./platform/health.js";
 import { authInterceptor, ERROR_DETAILS, observabilityInterceptor } from "./platform/interceptors.js";
 import { Metrics, metricsInterceptor } from "./platform/metrics.js";
 import type { Logger } from "./platform/logger.js";
-import type { ApiOf, RunningService } from "./platform/module.js";
+import { everyJob, type ApiOf, type Job, type RunningService } from "./platform/module.js";
 import { OutboxRelay } from "./platform/outbox.js";
+import { keepsRequestKeys } from "./platform/request-key-entities.js";
 import { reflectionRoutes } from "./platform/reflection.js";
 import { startRpcServer, type PostHandler } from "./platform/server.js";
 import { textInterceptor } from "./platform/text.js";
-import { idempotencyInterceptor, type KeyStore } from "./platform/idempotency.js";
+import { forgetOldKeys, idempotencyInterceptor, type KeyStore } from "./platform/idempotency.js";
 import { tracingEnabled } from "./platform/trace-state.js";
 import { traceQueries, tracedSubscriptions, tracingClientInterceptor, tracingServerInterceptor } from "./platform/tracing.js";
 import { ACCESS, serviceNamed, SERVICES, type AnyService, type ServiceName } from "./services.js";
 
 // The composition root: starts the services of src/services.ts that a process runs, on the platform's parts. It
 // knows the services only through their modules (platform/module.ts).
+
+/** How often each service's old idempotency keys are deleted. */
+const KEY_CLEAN_UP_EVERY_MS = 60 * 60_000;
 
 /** The port a process of these services listens on: TICKETING_PORT, else the one service's own, else 50600. */
 export function listenPort(config: Config, services: readonly ServiceName[]): number {
@@ -140,7 +144,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     };
     const routes: ((router: ConnectRouter) => void)[] = [];
     const keyStores = new Map<string, KeyStore>();
-    for (const m of modules) keyStores.set(m.descriptor.typeName, { em: (orms[m.name] as Orm).em.fork(), schema: m.schema.schema });
+    for (const m of modules) {
+      if (keepsRequestKeys(m.schema.entities)) keyStores.set(m.descriptor.typeName, { em: (orms[m.name] as Orm).em.fork(), schema: m.schema.schema });
+    }
     // With tracing on, calls carry W3C trace context (traceparent) from client to server, in memory as over the network.
     const tracing = tracingEnabled();
     const serverInterceptors = [
@@ -220,6 +226,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     for (const relay of Object.values(relays)) {
       relay.start();
       cleanup.push(() => relay.stop());
+    }
+    // Every service's idempotency keys are forgotten once older than the retention, hourly.
+    const keyJobs: Job[] = [...keyStores].map(([typeName, store]) =>
+      everyJob(`forget-keys ${store.schema}`, KEY_CLEAN_UP_EVERY_MS, () => forgetOldKeys(store, config.idempotencyRetentionSeconds), logger.child({ service: typeName })),
+    );
+    for (const job of keyJobs) {
+      const started = job.start();
+      cleanup.push(async () => started.stop());
     }
     for (const { service } of running) {
       for (const job of service.jobs ?? []) {

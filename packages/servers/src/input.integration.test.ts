@@ -1,6 +1,8 @@
 import { Code, booking, checkout, toTicketingError, type TicketingClient } from "@ticketing/sdk";
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { forgetOldKeys } from "./platform/idempotency.js";
 import { createEventWith, gaAndVipEvent, startTestPlatform, type TestPlatform } from "./testing/harness.js";
 
 // Bad input gets a clear error with the right code, never UNKNOWN or INTERNAL, and changes nothing. Several tests
@@ -140,6 +142,24 @@ describe("CreateEvent", () => {
 });
 
 describe("idempotency keys", () => {
+  it("are forgotten once older than the retention, oldest first in batches; younger ones stay bound", async () => {
+    const store = { em: t.platform.orms.checkout!.em.fork(), schema: "checkout" };
+    const db = store.em.getKysely();
+    const caller = `retention-${randomUUID()}`;
+    const ages = [...Array.from({ length: 7 }, (_, i) => 7200 + i), 30, 0];
+    for (const [i, age] of ages.entries()) {
+      await sql`insert into checkout.request_key (caller, method, key, request_hash, created_at)
+        values (${caller}, 'AddToCart', ${`k-${i}`}, 'h', now() - make_interval(secs => ${age}))`.execute(db);
+    }
+    const left = async () =>
+      (await sql<{ key: string }>`select key from checkout.request_key where caller = ${caller} order by key`.execute(db)).rows.map((r) => r.key);
+    // Batches of 3 over the 7 keys older than an hour: three statements, every old key gone, the two younger kept.
+    expect(await forgetOldKeys(store, 3600, 3)).toBeGreaterThanOrEqual(7);
+    expect(await left()).toEqual(["k-7", "k-8"]);
+    expect(await forgetOldKeys(store, 3600, 3)).toBe(0);
+    expect(await left()).toEqual(["k-7", "k-8"]);
+  });
+
   it("the same key with another request is INVALID_ARGUMENT on every mutation, and changes nothing; the same request is a retry", async () => {
     const { eventId, ticketIds } = await createEventWith(t.admin, 50, { types: 2 });
     const [a, b] = ticketIds as [string, string];

@@ -13,6 +13,7 @@ describe("loadConfig", () => {
     const config = loadConfig({}, { services });
     expect(config.databaseUrls.booking).toBeUndefined();
     expect(config.holdTtlSeconds).toBe(900);
+    expect(config.idempotencyRetentionSeconds).toBe(86_400);
     expect(config.serviceUrls.booking).toEqual(["http://127.0.0.1:50610"]);
     expect(config.kafkaBrokers).toEqual([]);
   });
@@ -37,6 +38,7 @@ describe("loadConfig", () => {
       loadConfig({
         TICKETING_PORT: "70000",
         TICKETING_HOLD_TTL: "forever",
+        TICKETING_IDEMPOTENCY_RETENTION: "10s",
         TICKETING_DATABASE_URL: "mysql://root:hunter2@db/x",
         TICKETING_JWT_SECRET: "short",
         TICKETING_LOG_LEVEL: "loud",
@@ -46,7 +48,7 @@ describe("loadConfig", () => {
       expect(err).toBeInstanceOf(ConfigError);
       message = (err as Error).message;
     }
-    for (const name of ["TICKETING_PORT", "TICKETING_HOLD_TTL", "TICKETING_DATABASE_URL", "TICKETING_JWT_SECRET", "TICKETING_LOG_LEVEL", "TICKETING_KAFKA_BROKERS"]) {
+    for (const name of ["TICKETING_PORT", "TICKETING_HOLD_TTL", "TICKETING_IDEMPOTENCY_RETENTION", "TICKETING_DATABASE_URL", "TICKETING_JWT_SECRET", "TICKETING_LOG_LEVEL", "TICKETING_KAFKA_BROKERS"]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain("hunter2");

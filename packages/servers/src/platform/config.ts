@@ -31,6 +31,8 @@ export interface Config {
   rpcTimeoutMs: number;
   /** Largest request accepted, in bytes, on the wire and once inflated. */
   maxRequestBytes: number;
+  /** How long an idempotency key stays bound to its first request, in seconds; older keys are forgotten. */
+  idempotencyRetentionSeconds: number;
   /** How long a hold lasts unless the request says otherwise, in seconds. */
   holdTtlSeconds: number;
   /** Cron pattern (with seconds) of the expiry sweep. */
@@ -107,6 +109,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TICKETING_EVENT_URL", default: "http://127.0.0.1:50600", description: "where other services reach the event service (likewise _BOOKING_URL, _CHECKOUT_URL, _NOTIFICATION_URL, _ADMISSION_URL); a comma-separated list of replicas spreads the calls over them in turn" },
   { name: "TICKETING_RPC_TIMEOUT_MS", default: "5000", description: "deadline of one attempt of a call to another service (idempotent calls are tried up to 4 times on UNAVAILABLE or DEADLINE_EXCEEDED)" },
   { name: "TICKETING_MAX_REQUEST_BYTES", default: "262144", description: "largest request accepted, in bytes, by every protocol, both as sent and once decompressed; a larger one is RESOURCE_EXHAUSTED, before authentication (1024 to 67108864)" },
+  { name: "TICKETING_IDEMPOTENCY_RETENTION", default: "24h", description: "how long an idempotency key stays bound to its first request (a retry within it gets the first outcome, another request with it INVALID_ARGUMENT); older keys are deleted (1m to 720h)" },
   { name: "TICKETING_HOLD_TTL", default: "15m", description: "how long stock is held for an unpaid order (s, m or h suffix)" },
   { name: "TICKETING_EXPIRY_CRON", default: "*/2 * * * * *", description: "cron pattern (with seconds) of the hold-expiry sweep" },
   { name: "TICKETING_EXPIRY_BATCH_SIZE", default: "500", description: "holds expired per sweep statement" },
@@ -222,6 +225,12 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     problems.push(`TICKETING_KAFKA_GROUP_INSTANCE_ID=${kafkaGroupInstanceId}: letters, digits, '.', '_' and '-' only (at most 200)`);
   }
 
+  const retentionRaw = read("TICKETING_IDEMPOTENCY_RETENTION") ?? "24h";
+  const idempotencyRetentionSeconds = parseDuration(retentionRaw);
+  if (idempotencyRetentionSeconds === undefined || idempotencyRetentionSeconds < 60 || idempotencyRetentionSeconds > 720 * 3600) {
+    problems.push(`TICKETING_IDEMPOTENCY_RETENTION=${retentionRaw}: must be a duration from 1m to 720h, like 24h`);
+  }
+
   const ttlRaw = read("TICKETING_HOLD_TTL") ?? "15m";
   const holdTtlSeconds = parseDuration(ttlRaw);
   if (holdTtlSeconds === undefined || holdTtlSeconds < 1 || holdTtlSeconds > 86_400) {
@@ -321,6 +330,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     serviceUrls,
     rpcTimeoutMs: int("TICKETING_RPC_TIMEOUT_MS", 5000, 100, 120_000),
     maxRequestBytes: int("TICKETING_MAX_REQUEST_BYTES", 262_144, 1024, 64 * 1024 * 1024),
+    idempotencyRetentionSeconds: idempotencyRetentionSeconds ?? 86_400,
     holdTtlSeconds: holdTtlSeconds ?? 900,
     expiryCron,
     expiryBatchSize: int("TICKETING_EXPIRY_BATCH_SIZE", 500, 1, 10_000),

@@ -86,6 +86,28 @@ export function idempotencyInterceptor(stores: ReadonlyMap<string, KeyStore>): I
   };
 }
 
+/** Keys deleted per statement by `forgetOldKeys`. */
+const FORGET_BATCH = 5_000;
+
+/**
+ * Deletes the keys bound longer ago than `olderThanSeconds`, oldest first, a batch per statement (so no statement
+ * holds many row locks or runs long); returns how many. Safe to run from several replicas at once.
+ */
+export async function forgetOldKeys(store: KeyStore, olderThanSeconds: number, batch = FORGET_BATCH): Promise<number> {
+  const db = store.em.getKysely();
+  const table = sql.table(`${store.schema}.request_key`);
+  let total = 0;
+  for (;;) {
+    const result = await sql`
+      delete from ${table} where ctid in (
+        select ctid from ${table} where created_at < now() - make_interval(secs => ${olderThanSeconds})
+        order by created_at limit ${batch} for update skip locked)`.execute(db);
+    const deleted = Number(result.numAffectedRows ?? 0);
+    total += deleted;
+    if (deleted < batch) return total;
+  }
+}
+
 const REFUSALS: ReadonlySet<ErrorKind> = new Set(["InvalidArgument", "NotFound", "PermissionDenied", "Unauthenticated"]);
 const REFUSAL_CODES: ReadonlySet<Code> = new Set([Code.InvalidArgument, Code.NotFound, Code.PermissionDenied, Code.Unauthenticated]);
 

@@ -4,9 +4,11 @@ import type { Migration } from "@mikro-orm/migrations";
 import { Migration20261201000000_initial } from "./Migration20261201000000_initial.js";
 import { Migration20261207000000_request_keys } from "./Migration20261207000000_request_keys.js";
 import { Migration20261207010000_outbox_trace_context } from "./Migration20261207010000_outbox_trace_context.js";
+import { Migration20261207192637_request_key_created_at_index } from "./Migration20261207192637_request_key_created_at_index.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261201000000_initial", class: Migration20261201000000_initial },
   { name: "Migration20261207000000_request_keys", class: Migration20261207000000_request_keys },
   { name: "Migration20261207010000_outbox_trace_context", class: Migration20261207010000_outbox_trace_context },
+  { name: "Migration20261207192637_request_key_created_at_index", class: Migration20261207192637_request_key_created_at_index },
 ];

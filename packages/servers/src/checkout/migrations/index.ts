@@ -8,6 +8,7 @@ import { Migration20261125040000_outbox_event_id_not_indexed } from "./Migration
 import { Migration20261126000000_outbox_trace_context } from "./Migration20261126000000_outbox_trace_context.js";
 import { Migration20261126000000_request_keys } from "./Migration20261126000000_request_keys.js";
 import { Migration20261207100000_refunded_orders } from "./Migration20261207100000_refunded_orders.js";
+import { Migration20261207192638_request_key_created_at_index } from "./Migration20261207192638_request_key_created_at_index.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261124000000_initial", class: Migration20261124000000_initial },
@@ -17,4 +18,5 @@ export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261126000000_outbox_trace_context", class: Migration20261126000000_outbox_trace_context },
   { name: "Migration20261126000000_request_keys", class: Migration20261126000000_request_keys },
   { name: "Migration20261207100000_refunded_orders", class: Migration20261207100000_refunded_orders },
+  { name: "Migration20261207192638_request_key_created_at_index", class: Migration20261207192638_request_key_created_at_index },
 ];

@@ -2,7 +2,9 @@
 import type { Constructor } from "@mikro-orm/core";
 import type { Migration } from "@mikro-orm/migrations";
 import { Migration20261207161613_initial } from "./Migration20261207161613_initial.js";
+import { Migration20261207192638_request_key_created_at_index } from "./Migration20261207192638_request_key_created_at_index.js";
 
 export const migrations: { name: string; class: Constructor<Migration> }[] = [
   { name: "Migration20261207161613_initial", class: Migration20261207161613_initial },
+  { name: "Migration20261207192638_request_key_created_at_index", class: Migration20261207192638_request_key_created_at_index },
 ];

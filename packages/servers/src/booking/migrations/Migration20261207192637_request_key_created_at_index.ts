@@ -1,0 +1,10 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261207192637_request_key_created_at_index extends Migration {
+
+  override name = 'Migration20261207192637_request_key_created_at_index';
+
+  override up(): void | Promise<void> {
+    this.addSql(`create index "request_key_created_at_idx" on "booking"."request_key" ("created_at");`);
+  }
+}
