@@ -250,11 +250,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     });
     const consumerBus = tracedSubscriptions(bus);
     for (const { module, service } of running) {
-      if (!service.consume) continue;
+      const consumer = service.consumer;
+      if (!consumer) continue;
       const typeName = module.descriptor.typeName;
-      const subscription = await service.consume(consumerBus, (up) => {
-        health.setDependency(typeName, "events consumer", up);
-        logger[up ? "info" : "warn"]({ service: typeName, dependency: "events consumer" }, up ? "dependency back" : "dependency down");
+      const subscription = await consumer.subscribe(consumerBus, (up) => {
+        health.setDependency(typeName, consumer.name, up);
+        logger[up ? "info" : "warn"]({ service: typeName, dependency: consumer.name }, up ? "dependency back" : "dependency down");
       });
       subscriptions.push(subscription);
       watchLag(metrics, subscription);

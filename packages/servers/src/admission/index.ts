@@ -32,7 +32,7 @@ export const admissionModule: ServiceModule<"admission", AdmissionService> = {
     return {
       api: service,
       routes: admissionRoutes(service),
-      consume: (bus, onStateChange) => consumeOrderEvents(bus, service, onStateChange),
+      consumer: { name: "order-events consumer", subscribe: (bus, onStateChange) => consumeOrderEvents(bus, service, onStateChange) },
     };
   },
 };

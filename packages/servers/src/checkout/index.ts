@@ -43,7 +43,7 @@ export const checkoutModule: ServiceModule<"checkout", CheckoutService> = {
         // whose answer was lost never leaves an order pending for good.
         everyJob("reconcile", RECONCILE_EVERY_MS, () => service.reconcile(RECONCILE_GRACE_MS), logger),
       ],
-      consume: (bus, onStateChange) => consumeBookingEvents(bus, service, onStateChange),
+      consumer: { name: "booking-events consumer", subscribe: (bus, onStateChange) => consumeBookingEvents(bus, service, onStateChange) },
     };
   },
 };

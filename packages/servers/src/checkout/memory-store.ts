@@ -1,6 +1,6 @@
 import type { BusMessage } from "../platform/bus.js";
 import { newestFirstInMemory } from "../testing/in-memory.js";
-import { priceLines, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
+import { placingOrder, type OrderSnapshot, type OrderStatus } from "./domain/order.js";
 import { CartRefused, type CartChange, type CartLine, type OrderStore, type PlaceOutcome } from "./ports.js";
 
 // The order store in memory, for unit tests of the checkout use cases. Each method does its work in one synchronous
@@ -63,23 +63,11 @@ export class MemoryOrderStore implements OrderStore {
     if (currencies.length > 1) return { outcome: "currencies", currencies };
     const gone = lines.filter((l) => believedSoldOut.includes(l.ticketId));
     if (gone.length > 0) return { outcome: "sold_out", lines: gone.map((l) => ({ ticketId: l.ticketId, quantity: l.quantity })) };
-    const items = lines.map(({ addedAt: _a, updatedAt: _u, ...l }) => l).sort(byTicket);
-    this.orders.set(orderId, {
-      id: orderId,
-      userId,
-      status: "PLACING",
-      items,
-      ...priceLines(items),
-      expiresAt: null,
-      statusReason: "",
-      failureKind: null,
-      paymentReference: "",
-      createdAt: now,
-      updatedAt: now,
-    });
+    const order = placingOrder(orderId, userId, lines.map(({ addedAt: _a, updatedAt: _u, ...l }) => l), now);
+    this.orders.set(orderId, order);
     this.#keys.set(orderId, key);
     this.carts.delete(userId);
-    return { outcome: "placed", lines: items.map((i) => ({ ...i })) };
+    return { outcome: "placed", lines: order.items.map((i) => ({ ...i })) };
   }
 
   readonly #keys = new Map<string, string>();

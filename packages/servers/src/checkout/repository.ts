@@ -214,27 +214,17 @@ export async function transition(
 }
 
 /** Orders still PENDING_PAYMENT although their holds expired before `before`. */
-export async function pendingPastExpiry(em: Em, before: Date, limit: number): Promise<string[]> {
-  const rows = await db(em)
-    .selectFrom("order")
-    .select("id")
-    .where("status", "=", "PENDING_PAYMENT")
-    .where("expiresAt", "<", before)
-    .orderBy("expiresAt")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.id);
+export function pendingPastExpiry(em: Em, before: Date, limit: number): Promise<string[]> {
+  return idsOverdue(em, "PENDING_PAYMENT", "expiresAt", before, limit);
 }
 
 /** Orders stuck in PLACING since before `before` (their PlaceOrder call died half-way). */
-export async function stalePlacing(em: Em, before: Date, limit: number): Promise<string[]> {
-  const rows = await db(em)
-    .selectFrom("order")
-    .select("id")
-    .where("status", "=", "PLACING")
-    .where("updatedAt", "<", before)
-    .orderBy("updatedAt")
-    .limit(limit)
-    .execute();
+export function stalePlacing(em: Em, before: Date, limit: number): Promise<string[]> {
+  return idsOverdue(em, "PLACING", "updatedAt", before, limit);
+}
+
+/** Ids of the orders in `status` whose `column` is before `before`, oldest first. */
+async function idsOverdue(em: Em, status: OrderStatus, column: "expiresAt" | "updatedAt", before: Date, limit: number): Promise<string[]> {
+  const rows = await db(em).selectFrom("order").select("id").where("status", "=", status).where(column, "<", before).orderBy(column).limit(limit).execute();
   return rows.map((r) => r.id);
 }

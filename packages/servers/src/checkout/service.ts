@@ -10,6 +10,7 @@ import {
   FINAL_STATUSES,
   fromStates,
   Order,
+  placingOrder,
   priceLines,
   type FailureKind,
   type OrderEventType,
@@ -197,7 +198,7 @@ export class CheckoutService {
   async placeOrder(userId: string, key: string, deadline?: number): Promise<OrderSnapshot> {
     if (deadline !== undefined && deadline <= Date.now()) throw deadlinePassed();
     for (;;) {
-      const order = newOrder(userId, []);
+      const order = placingOrder(uuidv7(), userId, [], new Date());
       const placed = await this.store.placeFromCart(order.id, userId, key, order.createdAt, this.#soldOut.known());
       switch (placed.outcome) {
         case "existing":
@@ -495,25 +496,6 @@ export class CheckoutService {
     this.#changes.emit(order.id);
     return order;
   }
-}
-
-function newOrder(userId: string, lines: OrderLine[]): OrderSnapshot {
-  const { totalMinor, currency } = lines.length > 0 ? priceLines(lines) : { totalMinor: 0n, currency: "" };
-  const now = new Date();
-  return {
-    id: uuidv7(),
-    userId,
-    status: "PLACING",
-    items: [...lines].sort((a, b) => a.ticketId.localeCompare(b.ticketId)),
-    totalMinor,
-    currency,
-    expiresAt: null,
-    statusReason: "",
-    failureKind: null,
-    paymentReference: "",
-    createdAt: now,
-    updatedAt: now,
-  };
 }
 
 function failureKindOf(err: unknown): FailureKind {

@@ -36,7 +36,7 @@ export const notificationModule: ServiceModule<"notification", NotificationServi
           },
         },
       ],
-      consume: (bus, onStateChange) => consumeOrderEvents(bus, service, onStateChange),
+      consumer: { name: "order-events consumer", subscribe: (bus, onStateChange) => consumeOrderEvents(bus, service, onStateChange) },
     };
   },
 };

@@ -37,6 +37,13 @@ export interface Job {
   start(): { stop(): Promise<void> | void };
 }
 
+/** A subscription to other services' events, under the name readiness reports it by while it is down. */
+interface Consumer {
+  readonly name: string;
+  /** Subscribes; `onStateChange` tells the health service whether the events arrive. */
+  subscribe(bus: Bus, onStateChange: (receiving: boolean) => void): Promise<Subscription>;
+}
+
 /** A service as a process runs it. `Api` is what tests and tools may reach in the process (its use cases). */
 export interface RunningService<Api> {
   readonly api: Api;
@@ -44,8 +51,8 @@ export interface RunningService<Api> {
   /** Plain HTTP POST endpoints on the RPC port (webhooks), by path. */
   readonly posts?: Readonly<Record<string, PostHandler>>;
   readonly jobs?: readonly Job[];
-  /** Subscribes to other services' events; `onStateChange` tells the health service whether it receives them. */
-  consume?(bus: Bus, onStateChange: (receiving: boolean) => void): Promise<Subscription>;
+  /** Its subscription to other services' events. */
+  readonly consumer?: Consumer;
 }
 
 /** One service: its API, its schema, who may call what, and how to start it. */

@@ -74,6 +74,25 @@ export function priceLines(lines: readonly OrderLine[]): { totalMinor: bigint; c
   return { totalMinor: lines.reduce((sum, l) => sum + lineTotal(l), 0n), currency: lines[0]?.currency ?? "" };
 }
 
+/** A new order, PLACING, its lines sorted by ticket type and priced (no lines yet: no total). */
+export function placingOrder(id: string, userId: string, lines: readonly OrderLine[], now: Date): OrderSnapshot {
+  const { totalMinor, currency } = lines.length > 0 ? priceLines(lines) : { totalMinor: 0n, currency: "" };
+  return {
+    id,
+    userId,
+    status: "PLACING",
+    items: [...lines].sort((a, b) => a.ticketId.localeCompare(b.ticketId)),
+    totalMinor,
+    currency,
+    expiresAt: null,
+    statusReason: "",
+    failureKind: null,
+    paymentReference: "",
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** The order as the domain sees it: its state and the transitions it allows. */
 export class Order {
   constructor(readonly snapshot: OrderSnapshot) {}
