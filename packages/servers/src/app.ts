@@ -227,19 +227,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       relay.start();
       cleanup.push(() => relay.stop());
     }
-    // Every service's idempotency keys are forgotten once older than the retention, hourly.
+    // Each service's jobs, and for every service that keeps idempotency keys, forgetting the old ones (hourly).
     const keyJobs: Job[] = [...keyStores].map(([typeName, store]) =>
       everyJob(`forget-keys ${store.schema}`, KEY_CLEAN_UP_EVERY_MS, () => forgetOldKeys(store, config.idempotencyRetentionSeconds), logger.child({ service: typeName })),
     );
-    for (const job of keyJobs) {
+    for (const job of [...keyJobs, ...running.flatMap(({ service }) => service.jobs ?? [])]) {
       const started = job.start();
       cleanup.push(async () => started.stop());
-    }
-    for (const { service } of running) {
-      for (const job of service.jobs ?? []) {
-        const started = job.start();
-        cleanup.push(async () => started.stop());
-      }
     }
 
     // The jobs above do not wait for the consumers: a restarted process may wait out a dead member's session before
