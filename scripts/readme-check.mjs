@@ -16,7 +16,7 @@
 //   node scripts/readme-check.mjs [--budget SECONDS] [--keep]      (default budget 600 s; --keep leaves the clone)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import * as net from "node:net";
+import { freePort } from "./lib/free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -43,16 +43,6 @@ if (blocks.length < 2) {
   console.error("readme-check: the quick start needs a start block and at least one block of commands");
   process.exit(1);
 }
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 
 const work = mkdtempSync(join(tmpdir(), "readme-check-"));
 const clone = join(work, "clone");

@@ -10,22 +10,12 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import * as http from "node:http";
-import * as net from "node:net";
+import { freePort } from "./lib/free-port.mjs";
 import { extname, join, normalize } from "node:path";
 
 const root = join(import.meta.dirname, "..");
 const dist = join(root, "examples", "storefront", "dist");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 
 /** The storefront's built files, and /config.json telling the page where the platform is. */
 function serveStorefront(port, platformUrl) {
